@@ -1,0 +1,236 @@
+#!/usr/bin/env python
+"""Scan benchmark: first scan and rescan of the shared classification tables copied N times.
+
+Builds the public benchmark database with ``../shared/benchmarks/classification/generate.py``,
+copies its 59 tables ``--copies`` times (20 by default: 1,180 tables, 11,880 columns) into a SQLite
+file and into a PostgreSQL database, registers both in a fresh catalog, and scans each twice in a
+child process (what a single Celery worker does), reporting columns per second end to end (from
+the start of the run to the catalog committed) and the child's peak RSS.
+
+    .venv/bin/python bench/scan.py [--copies 20] [--targets sqlite,postgresql]
+
+The catalog database is PostgreSQL ``pursight_bench`` (created and dropped) unless
+``--catalog-url`` is given.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "benchmarks" / "classification"
+BUILD = ROOT / "bench" / "build"
+PG_ADMIN = os.environ.get(
+    "PURSIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def build_public() -> Path:
+    target = BUILD / "public.sqlite"
+    if not target.exists():
+        BUILD.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, str(SHARED / "generate.py"), "--sqlite", str(target)],
+            check=True,
+            cwd=SHARED,
+            stdout=subprocess.DEVNULL,
+        )
+    return target
+
+
+def tables_of(con: sqlite3.Connection) -> list[tuple[str, str]]:
+    return con.execute(
+        "SELECT name, sql FROM sqlite_master "
+        "WHERE type='table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+    ).fetchall()
+
+
+def build_sqlite_copies(public: Path, copies: int) -> Path:
+    target = BUILD / f"scan{copies}.sqlite"
+    if target.exists():
+        return target
+    src = sqlite3.connect(public)
+    dst = sqlite3.connect(target)
+    dst.execute(f"ATTACH DATABASE '{public}' AS src")
+    for name, sql in tables_of(src):
+        for i in range(1, copies + 1):
+            copy = f"{name}_c{i:02d}"
+            dst.execute(
+                re.sub(
+                    r'CREATE TABLE\s+("?)' + re.escape(name) + r"\1",
+                    f'CREATE TABLE "{copy}"',
+                    sql,
+                    count=1,
+                )
+            )
+            dst.execute(f'INSERT INTO "{copy}" SELECT * FROM src."{name}"')
+    dst.commit()
+    dst.close()
+    return target
+
+
+def _pg_type(declared: str) -> str:
+    t = declared.lower()
+    for safe in (
+        "varchar",
+        "char",
+        "text",
+        "integer",
+        "bigint",
+        "smallint",
+        "numeric",
+        "real",
+        "double",
+        "date",
+        "timestamp",
+    ):
+        if t.startswith(safe):
+            return declared
+    return "text"
+
+
+def build_postgres_copies(public: Path, copies: int) -> str:
+    import psycopg
+
+    name = f"pursight_bench_target_{copies}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        exists = admin.execute("SELECT 1 FROM pg_database WHERE datname=%s", [name]).fetchone()
+        if not exists:
+            admin.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+    with psycopg.connect(url) as conn:
+        if conn.execute("SELECT count(*) FROM pg_tables WHERE schemaname='public'").fetchone()[0]:
+            return url
+        src = sqlite3.connect(public)
+        for table, _ in tables_of(src):
+            cols = src.execute(f'PRAGMA table_info("{table}")').fetchall()
+            rows = src.execute(f'SELECT * FROM "{table}"').fetchall()
+            ddl = ", ".join(f'"{c[1]}" {_pg_type(c[2] or "text")}' for c in cols)
+            for i in range(1, copies + 1):
+                copy = f"{table}_c{i:02d}"
+                conn.execute(f'CREATE TABLE "{copy}" ({ddl})')
+                with conn.cursor().copy(f'COPY "{copy}" FROM STDIN') as cp:
+                    for row in rows:
+                        cp.write_row(row)
+        conn.execute("ANALYZE")
+        conn.commit()
+    return url
+
+
+def child(source_name: str) -> None:
+    """Run one scan of ``source_name`` in this process; print a JSON line of figures."""
+    import django
+
+    django.setup()
+    from governance.datasources.models import DataSource
+    from governance.scans import services
+
+    source = DataSource.objects.get(name=source_name)
+    scan = services.default_scan(actor=None, source=source)
+    run = services.start_scan(actor=None, scan=scan, enqueue=False)
+    start = time.perf_counter()
+    run = services.execute_run(run.pk)
+    elapsed = time.perf_counter() - start
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "state": run.state,
+                "error": run.error,
+                "columns": run.columns_seen,
+                "tables": run.tables_seen,
+                "added": run.columns_added,
+                "changed": run.columns_changed,
+                "seconds": elapsed,
+                "peak_mb": peak_kb / 1024,
+            }
+        )
+    )
+
+
+def run_child(source: str, env: dict) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", source],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--copies", type=int, default=20)
+    parser.add_argument("--targets", default="sqlite,postgresql")
+    parser.add_argument("--catalog-url", default="")
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pursight.settings")
+    if args.child:
+        child(args.child)
+        return
+
+    import psycopg
+
+    public = build_public()
+    targets = {}
+    if "sqlite" in args.targets:
+        targets["bench-sqlite"] = f"sqlite:///{build_sqlite_copies(public, args.copies)}"
+    if "postgresql" in args.targets:
+        targets["bench-postgresql"] = build_postgres_copies(public, args.copies)
+
+    catalog_url = args.catalog_url
+    drop = False
+    if not catalog_url:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute('DROP DATABASE IF EXISTS "pursight_bench" WITH (FORCE)')
+            admin.execute('CREATE DATABASE "pursight_bench"')
+        catalog_url = PG_ADMIN.rsplit("/", 1)[0] + "/pursight_bench"
+        drop = True
+    env = {**os.environ, "DATABASE_URL": catalog_url, "LOG_LEVEL": "WARNING"}
+    env.pop("REDIS_URL", None)
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
+    results = []
+    try:
+        for name, url in targets.items():
+            subprocess.run(
+                [*manage, "add_datasource", "--name", name, "--url", url, "--collection", "Bench"],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+            first = run_child(name, env)
+            second = run_child(name, env)
+            for label, r in (("first scan", first), ("rescan", second)):
+                if r["state"] != "succeeded":
+                    raise SystemExit(f"{name} {label} {r['state']}: {r['error']}")
+                r["cps"] = r["columns"] / r["seconds"]
+                results.append((name, label, r))
+                print(
+                    f"{name:18} {label:10} {r['columns']:6d} columns {r['seconds']:6.2f} s "
+                    f"{r['cps']:8.0f} columns/s  peak RSS {r['peak_mb']:.0f} MB "
+                    f"(added {r['added']}, changed {r['changed']})"
+                )
+            print(f"{name:18} rescan speed-up x{first['seconds'] / second['seconds']:.1f}")
+    finally:
+        if drop:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+                admin.execute('DROP DATABASE IF EXISTS "pursight_bench" WITH (FORCE)')
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,127 @@
+"""The asset hierarchy: data source → schema → table or view → column."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+
+from .choices import TableKind
+
+SEARCH_CONFIG = "simple"
+
+
+def search_vector() -> SearchVector:
+    """The full-text expression; on PostgreSQL a GIN index on it is created by migration 0002."""
+    return SearchVector("name", "description", "qualified_name", config=SEARCH_CONFIG)
+
+
+class AssetQuerySet(models.QuerySet):
+    def live(self) -> AssetQuerySet:
+        return self.filter(removed_at__isnull=True)
+
+
+class Asset(models.Model):
+    """Common fields of catalog assets.
+
+    ``qualified_name`` is unique across the catalog: ``<source id>/<schema>/<table>/<column>``
+    with ``/`` and ``%`` in names percent-escaped. An asset that disappears is marked removed
+    (``removed_at``), never deleted, and comes back when it reappears. A rescan of an unchanged
+    source writes nothing: ``last_seen`` is the last time the asset was observed with a change;
+    the source's ``last_scan_at`` tells when unchanged live assets were last confirmed.
+    """
+
+    datasource = models.ForeignKey(
+        "datasources.DataSource", on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    qualified_name = models.CharField(max_length=1200, unique=True)
+    description = models.TextField(blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    first_seen = models.DateTimeField(editable=False)
+    last_seen = models.DateTimeField(editable=False)
+    removed_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssetQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+def qn_escape(part: str) -> str:
+    return part.replace("%", "%25").replace("/", "%2F")
+
+
+def qualified(*parts: object) -> str:
+    return "/".join(qn_escape(str(p)) for p in parts)
+
+
+class CatalogSchema(Asset):
+    class Meta:
+        ordering = ["datasource_id", "name"]
+        verbose_name = "schema"
+
+    @property
+    def display_name(self) -> str:
+        return self.name
+
+
+class CatalogTable(Asset):
+    schema = models.ForeignKey(CatalogSchema, on_delete=models.CASCADE, related_name="tables")
+    kind = models.CharField(max_length=10, choices=TableKind.choices, default=TableKind.TABLE)
+    comment = models.TextField(blank=True)
+    definition = models.TextField(blank=True)
+    row_estimate = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["schema_id", "name"]
+        verbose_name = "table or view"
+        verbose_name_plural = "tables and views"
+        indexes = [
+            models.Index(fields=["datasource", "removed_at"]),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return (
+            f"{self.schema.name}.{self.name}" if "schema" in self._state.fields_cache else self.name
+        )
+
+
+class CatalogColumn(Asset):
+    table = models.ForeignKey(CatalogTable, on_delete=models.CASCADE, related_name="columns")
+    data_type = models.CharField(max_length=200)
+    nullable = models.BooleanField(default=True)
+    ordinal = models.PositiveIntegerField(default=0)
+    default = models.TextField(blank=True, null=True)
+    comment = models.TextField(blank=True)
+    # Profile of the last sample.
+    sample_size = models.PositiveIntegerField(null=True, blank=True)
+    null_fraction = models.FloatField(null=True, blank=True)
+    distinct_count = models.PositiveIntegerField(null=True, blank=True)
+    min_length = models.PositiveIntegerField(null=True, blank=True)
+    max_length = models.PositiveIntegerField(null=True, blank=True)
+    top_values = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["table_id", "ordinal", "name"]
+        verbose_name = "column"
+        indexes = [
+            models.Index(fields=["datasource", "removed_at"]),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        if "table" in self._state.fields_cache:
+            return f"{self.table.name}.{self.name}"
+        return self.name

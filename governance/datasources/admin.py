@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from unfold.decorators import action, display
+
+from pursight import permissions
+from pursight.admin import ObjectActionsMixin, PurSightModelAdmin
+
+from . import services
+from .models import DataSource
+
+
+class DataSourceForm(forms.ModelForm):
+    password = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text="Stored encrypted and never shown again. Leave blank to keep the current one.",
+    )
+    clear_password = forms.BooleanField(required=False, help_text="Remove the stored password.")
+
+    class Meta:
+        model = DataSource
+        fields = [
+            "name",
+            "kind",
+            "host",
+            "port",
+            "database",
+            "username",
+            "password",
+            "clear_password",
+            "options",
+            "collection",
+            "owner",
+            "description",
+        ]
+
+
+@admin.register(DataSource)
+class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
+    form = DataSourceForm
+    list_display = [
+        "name",
+        "kind",
+        "location_display",
+        "collection",
+        "owner",
+        "test_status",
+        "last_scan_at",
+    ]
+    list_filter = ["kind", "collection", "last_test_ok"]
+    list_select_related = ["collection", "owner"]
+    search_fields = ["name", "host", "database", "description"]
+    autocomplete_fields = ["owner"]
+    readonly_fields = [
+        "password_status",
+        "last_test_at",
+        "last_test_ok",
+        "last_test_message",
+        "last_scan_at",
+    ]
+    actions = ["test_connections"]
+    actions_detail = ["test_connection_detail"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        return [
+            (None, {"fields": ["name", "kind", "collection", "owner", "description"]}),
+            (
+                "Connection",
+                {
+                    "fields": [
+                        "host",
+                        "port",
+                        "database",
+                        "username",
+                        "password",
+                        "clear_password",
+                        "password_status",
+                        "options",
+                    ]
+                },
+            ),
+            (
+                "Status",
+                {"fields": ["last_test_at", "last_test_ok", "last_test_message", "last_scan_at"]},
+            ),
+        ]
+
+    @display(description="Location")
+    def location_display(self, obj: DataSource) -> str:
+        return obj.location
+
+    @display(
+        description="Connection", label={"OK": "success", "Failed": "danger", "Untested": "info"}
+    )
+    def test_status(self, obj: DataSource) -> str:
+        if obj.last_test_ok is None:
+            return "Untested"
+        return "OK" if obj.last_test_ok else "Failed"
+
+    @display(description="Password")
+    def password_status(self, obj: DataSource) -> str:
+        return "Stored (encrypted)" if obj and obj.has_password else "None"
+
+    def save_service(self, request: HttpRequest, obj: DataSource, form: Any, change: bool) -> None:
+        data = {
+            name: form.cleaned_data[name]
+            for name in services.EDITABLE_FIELDS
+            if name in form.cleaned_data
+        }
+        password = form.cleaned_data.get("password") or None
+        if form.cleaned_data.get("clear_password"):
+            password = ""
+        if change:
+            services.update_datasource(actor=request.user, source=obj, password=password, **data)
+        else:
+            created = services.register_datasource(
+                actor=request.user, password=password or "", **data
+            )
+            obj.pk = created.pk
+
+    def _test(self, request: HttpRequest, source: DataSource) -> None:
+        outcome = services.test_connection(actor=request.user, source=source)
+        self.report(request, outcome.ok, f"{source.name}: {outcome.message}")
+
+    @admin.action(description="Test connection")
+    def test_connections(self, request: HttpRequest, queryset: Any) -> None:
+        for source in permissions.restrict(queryset, request.user, "test"):
+            self._test(request, source)
+
+    @action(description="Test connection", url_path="test-connection", icon="cable")
+    def test_connection_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        source = self.gated_object(request, object_id, "test")
+        self._test(request, source)
+        return redirect(self.change_url(source))

@@ -1,0 +1,27 @@
+"""Database connectors behind one interface, registered by kind. Free of Django."""
+
+from . import mysql, postgresql, sqlite  # noqa: F401  (register the connectors)
+from .base import (
+    ColumnInfo,
+    ConnectionParams,
+    ConnectionTestResult,
+    Connector,
+    ConnectorError,
+    ErrorCode,
+    TableInfo,
+)
+from .registry import get_connector, kinds, parse_url, register
+
+__all__ = [
+    "ColumnInfo",
+    "ConnectionParams",
+    "ConnectionTestResult",
+    "Connector",
+    "ConnectorError",
+    "ErrorCode",
+    "TableInfo",
+    "get_connector",
+    "kinds",
+    "parse_url",
+    "register",
+]

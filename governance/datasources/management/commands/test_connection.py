@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from ... import services
+from ...models import DataSource
+
+
+class Command(BaseCommand):
+    help = "Test the connection of a registered data source (by name)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("source", help="Data source name")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        source = DataSource.objects.filter(name=opts["source"]).first()
+        if source is None:
+            raise CommandError(f"No data source named '{opts['source']}'.")
+        outcome = services.test_connection(actor=None, source=source)
+        if not outcome.ok:
+            raise CommandError(f"{source.name}: {outcome.code}: {outcome.message}")
+        self.stdout.write(self.style.SUCCESS(f"{source.name}: {outcome.message}"))

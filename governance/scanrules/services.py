@@ -1,0 +1,63 @@
+"""Scan rule set services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from pursight import audit
+
+from .matching import Selection
+from .models import ScanRuleSet
+
+SYSTEM_EXCLUDES = {
+    "postgresql": ["pg_*", "information_schema"],
+    "mysql": ["mysql", "sys", "performance_schema", "information_schema"],
+    "sqlite": [],
+}
+
+
+def selection_for(rule_set: ScanRuleSet | None) -> Selection:
+    if rule_set is None:
+        return Selection()
+    return Selection(
+        include_schemas=tuple(rule_set.include_schemas or ()),
+        exclude_schemas=tuple(rule_set.exclude_schemas or ()),
+        include_tables=tuple(rule_set.include_tables or ()),
+        exclude_tables=tuple(rule_set.exclude_tables or ()),
+        exclude_columns=tuple(rule_set.exclude_columns or ()),
+        include_views=rule_set.include_views,
+    )
+
+
+@transaction.atomic
+def default_rule_set(kind: str) -> ScanRuleSet:
+    """The system rule set for a source kind, created on first use."""
+    rule_set, created = ScanRuleSet.objects.get_or_create(
+        name=f"System default ({kind})",
+        defaults={
+            "source_kind": kind,
+            "is_system": True,
+            "description": f"Scans every schema, table and view of a {kind} source.",
+            "exclude_schemas": SYSTEM_EXCLUDES.get(kind, []),
+        },
+    )
+    if created:
+        audit.record(actor=None, action="scanruleset.create", obj=rule_set)
+    return rule_set
+
+
+def save_rule_set(*, actor: Any, rule_set: ScanRuleSet) -> ScanRuleSet:
+    creating = rule_set.pk is None
+    before = {} if creating else audit.snapshot(ScanRuleSet.objects.get(pk=rule_set.pk))
+    with transaction.atomic():
+        rule_set.full_clean()
+        rule_set.save()
+        audit.record(
+            actor=actor,
+            action="scanruleset.create" if creating else "scanruleset.update",
+            obj=rule_set,
+            changes=audit.diff(before, audit.snapshot(rule_set)),
+        )
+    return rule_set

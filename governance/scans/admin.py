@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from unfold.decorators import action, display
+
+from governance.datasources.admin import DataSourceAdmin
+from governance.datasources.models import DataSource
+from pursight import permissions
+from pursight.admin import ObjectActionsMixin, PurSightModelAdmin, ReadOnlyAdminMixin
+
+from . import services
+from .choices import RunState
+from .models import Scan, ScanRun, SchemaChange
+
+
+def _start(*, actor: Any, scan: Scan) -> ScanRun:
+    try:
+        return services.start_scan(actor=actor, scan=scan)
+    except services.ScanError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def _start_default(*, actor: Any, source: DataSource) -> ScanRun:
+    return _start(actor=actor, scan=services.default_scan(actor=actor, source=source))
+
+
+class StartScanMixin(ObjectActionsMixin):
+    def started(self, request: HttpRequest, run: ScanRun | None) -> None:
+        if run is not None:
+            self.report(request, True, f"Scan run #{run.pk} of {run.scan} queued.")
+
+    def run_redirect(self, run: ScanRun | None, fallback: Any) -> HttpResponseRedirect:
+        if run is None:
+            return redirect(self.change_url(fallback))
+        return redirect(reverse("admin:scans_scanrun_change", args=[run.pk]))
+
+
+admin.site.unregister(DataSource)
+
+
+@admin.register(DataSource)
+class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
+    """The data source admin with scan actions (scans sit above data sources)."""
+
+    actions = [*DataSourceAdmin.actions, "scan_now"]
+    actions_detail = [*DataSourceAdmin.actions_detail, "scan_detail"]
+
+    @admin.action(description="Scan now")
+    def scan_now(self, request: HttpRequest, queryset: Any) -> None:
+        for source in permissions.restrict(queryset, request.user, "scan"):
+            self.started(request, self.call_service(request, _start_default, source=source))
+
+    @action(description="Scan now", url_path="scan", icon="radar")
+    def scan_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        source = self.gated_object(request, object_id, "scan")
+        run = self.call_service(request, _start_default, source=source)
+        self.started(request, run)
+        return self.run_redirect(run, source)
+
+
+class RunInline(admin.TabularInline):
+    model = ScanRun
+    fields = [
+        "state",
+        "trigger",
+        "queued_at",
+        "finished_at",
+        "tables_done",
+        "columns_added",
+        "error",
+    ]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-queued_at"]
+
+
+@admin.register(Scan)
+class ScanAdmin(StartScanMixin, PurSightModelAdmin):
+    list_display = ["name", "datasource", "rule_set", "is_default", "last_run"]
+    list_filter = ["datasource", "is_default"]
+    list_select_related = ["datasource", "rule_set"]
+    search_fields = ["name", "datasource__name"]
+    fields = ["name", "datasource", "rule_set", "description"]
+    actions = ["run_scans"]
+    actions_detail = ["run_detail"]
+    inlines = [RunInline]
+
+    def get_queryset(self, request: HttpRequest):
+        from django.db.models import Max
+
+        return super().get_queryset(request).annotate(last_run_at=Max("runs__queued_at"))
+
+    @display(description="Last run", ordering="last_run_at")
+    def last_run(self, obj: Scan) -> Any:
+        return obj.last_run_at
+
+    @admin.action(description="Run scan")
+    def run_scans(self, request: HttpRequest, queryset: Any) -> None:
+        for scan in permissions.restrict(queryset, request.user, "run"):
+            self.started(request, self.call_service(request, _start, scan=scan))
+
+    @action(description="Run now", url_path="run", icon="play_arrow")
+    def run_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        scan = self.gated_object(request, object_id, "run")
+        run = self.call_service(request, _start, scan=scan)
+        self.started(request, run)
+        return self.run_redirect(run, scan)
+
+
+class SchemaChangeInline(admin.TabularInline):
+    model = SchemaChange
+    fields = ["change", "asset_type", "display_name", "details"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
+    list_display = [
+        "id",
+        "scan",
+        "state_label",
+        "trigger",
+        "progress_display",
+        "tables_seen",
+        "columns_seen",
+        "columns_added",
+        "columns_changed",
+        "columns_removed",
+        "queued_at",
+        "duration",
+    ]
+    list_filter = ["state", "trigger", "datasource"]
+    list_select_related = ["scan", "scan__datasource"]
+    search_fields = ["scan__name", "datasource__name", "error"]
+    readonly_fields = [
+        "scan",
+        "datasource",
+        "state",
+        "trigger",
+        "requested_by",
+        "queued_at",
+        "started_at",
+        "finished_at",
+        "heartbeat_at",
+        "worker",
+        "attempts",
+        "tables_total",
+        "tables_done",
+        "schemas_seen",
+        "schemas_added",
+        "schemas_removed",
+        "tables_seen",
+        "tables_added",
+        "tables_changed",
+        "tables_removed",
+        "columns_seen",
+        "columns_added",
+        "columns_changed",
+        "columns_removed",
+        "error",
+        "warnings",
+    ]
+    fields = readonly_fields
+    inlines = [SchemaChangeInline]
+    actions = ["cancel_runs"]
+    actions_detail = ["cancel_detail"]
+
+    @display(
+        description="State",
+        label={
+            RunState.QUEUED: "info",
+            RunState.RUNNING: "warning",
+            RunState.SUCCEEDED: "success",
+            RunState.FAILED: "danger",
+            RunState.CANCELLED: "info",
+        },
+    )
+    def state_label(self, obj: ScanRun) -> str:
+        return obj.state
+
+    @display(description="Progress")
+    def progress_display(self, obj: ScanRun) -> str:
+        p = obj.progress
+        return "—" if p is None else f"{p:.0%} ({obj.tables_done}/{obj.tables_total or 0} tables)"
+
+    @display(description="Duration")
+    def duration(self, obj: ScanRun) -> str:
+        d = obj.duration_seconds
+        return "—" if d is None else f"{d:.1f} s"
+
+    def _cancel(self, *, actor: Any, run: ScanRun) -> ScanRun:
+        try:
+            return services.cancel_run(actor=actor, run=run)
+        except services.ScanError as exc:
+            raise ValidationError(str(exc)) from None
+
+    @admin.action(description="Cancel")
+    def cancel_runs(self, request: HttpRequest, queryset: Any) -> None:
+        for run in permissions.restrict(queryset, request.user, "cancel"):
+            if self.call_service(request, self._cancel, run=run):
+                self.report(request, True, f"Run #{run.pk}: cancel requested.")
+
+    @action(description="Cancel", url_path="cancel", icon="stop")
+    def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        run = self.gated_object(request, object_id, "cancel")
+        if self.call_service(request, self._cancel, run=run):
+            self.report(request, True, f"Run #{run.pk}: cancel requested.")
+        return redirect(self.change_url(run))
+
+
+@admin.register(SchemaChange)
+class SchemaChangeAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
+    list_display = ["at", "change", "asset_type", "display_name", "datasource", "run"]
+    list_filter = ["change", "asset_type", "datasource"]
+    list_select_related = ["datasource", "run"]
+    search_fields = ["display_name", "qualified_name"]

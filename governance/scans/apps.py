@@ -1,0 +1,34 @@
+from django.apps import AppConfig
+
+
+class ScansConfig(AppConfig):
+    name = "governance.scans"
+    label = "scans"
+    verbose_name = "Scans"
+
+    def ready(self) -> None:
+        from pursight import permissions
+
+        from .models import Scan, ScanRun, SchemaChange
+
+        manage = {
+            "view": "view_catalog",
+            "add": "manage_datasources",
+            "change": "manage_datasources",
+            "delete": "manage_datasources",
+            "run": "manage_datasources",
+            "cancel": "manage_datasources",
+        }
+        permissions.register(Scan, collection_lookup="datasource__collection", actions=manage)
+        permissions.register(ScanRun, collection_lookup="datasource__collection", actions=manage)
+        permissions.register(
+            SchemaChange,
+            collection_lookup="datasource__collection",
+            actions={"view": "view_catalog"},
+        )
+
+        from pursight.consumers import register_page
+
+        from .services import live_run_status
+
+        register_page("scanrun", live_run_status)

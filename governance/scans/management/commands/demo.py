@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from governance.datasources import services as datasources
+from governance.datasources.models import DataSource
+from governance.rbac import services as rbac
+
+from ... import services
+from ...choices import Trigger
+from ...demo import build_demo_database
+
+DEMO_SOURCE = "Demo shop"
+
+
+class Command(BaseCommand):
+    help = "Create a demo superuser, build a demo SQLite database, register and scan it."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--username", default="admin")
+        parser.add_argument("--rebuild", action="store_true", help="Rebuild the demo database.")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        user, password = self._superuser(opts["username"])
+        db_path = Path(settings.VAR_DIR) / "demo" / "shop.sqlite"
+        if opts["rebuild"] or not db_path.exists():
+            build_demo_database(db_path)
+            self.stdout.write(f"Built demo database {db_path}")
+        source = DataSource.objects.filter(name=DEMO_SOURCE).first()
+        if source is None:
+            collection = rbac.ensure_collection_path(actor=user, path="Demo/Sales")
+            source = datasources.register_datasource(
+                actor=user,
+                name=DEMO_SOURCE,
+                kind="sqlite",
+                database=str(db_path),
+                collection=collection,
+                description="A fake web shop: customers, orders, payments and employees.",
+            )
+            self.stdout.write(f"Registered data source '{source.name}'")
+        scan = services.default_scan(actor=user, source=source)
+        run = services.start_scan(actor=user, scan=scan, trigger=Trigger.COMMAND, enqueue=False)
+        run = services.execute_run(run.pk)
+        self.stdout.write(
+            f"Scanned '{source.name}': run #{run.pk} {run.state}, "
+            f"{run.tables_seen} tables, {run.columns_seen} columns."
+        )
+        self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"  username: {user.get_username()}"))
+        self.stdout.write(self.style.SUCCESS(f"  password: {password}"))
+
+    def _superuser(self, username: str) -> tuple[Any, str]:
+        creds = Path(settings.VAR_DIR) / "demo-credentials"
+        User = get_user_model()
+        user = User.objects.filter(username=username).first()
+        if user is not None and creds.exists():
+            return user, creds.read_text().strip()
+        password = secrets.token_urlsafe(12)
+        if user is None:
+            user = User.objects.create_superuser(username, f"{username}@pursight.local", password)
+        else:
+            user.set_password(password)
+            user.save(update_fields=["password"])
+        creds.parent.mkdir(parents=True, exist_ok=True)
+        creds.write_text(password)
+        creds.chmod(0o600)
+        return user, password

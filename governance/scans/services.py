@@ -1,0 +1,378 @@
+"""Scan services: start, execute, cancel, and detect dead workers.
+
+``execute_run`` is the body of the Celery task. It is idempotent: it claims the run with
+``select_for_update``, upserts the catalog in bounded batches (one transaction each, so a table is
+never half-written), keeps a heartbeat and counters on the run row, and checks for a cancel
+request between batches. Re-executing a run (a redelivered task) redoes only idempotent work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable, Iterator, Sequence
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from governance.catalog import services as catalog
+from governance.catalog.profiling import profile
+from governance.datasources import services as datasources
+from governance.datasources.connectors import ConnectorError, ErrorCode, TableInfo
+from governance.datasources.models import DataSource
+from governance.scanrules import services as scanrules
+from governance.scanrules.matching import Selection
+from pursight import audit, permissions, realtime
+
+from .choices import ACTIVE_STATES, FINAL_STATES, RunState, Trigger
+from .models import COUNTER_FIELDS, Scan, ScanRun, SchemaChange
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ScanError(Exception):
+    """A scan cannot be started or changed in the requested way."""
+
+
+class ScanCancelled(Exception):
+    pass
+
+
+def _worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def default_scan(*, actor: Any, source: DataSource) -> Scan:
+    """The source's default scan, created with the system rule set on first use."""
+    scan = Scan.objects.filter(datasource=source, is_default=True).first()
+    if scan is not None:
+        return scan
+    with transaction.atomic():
+        scan, created = Scan.objects.get_or_create(
+            datasource=source,
+            name="Default scan",
+            defaults={
+                "is_default": True,
+                "rule_set": scanrules.default_rule_set(source.kind),
+                "created_by": actor if getattr(actor, "pk", None) else None,
+            },
+        )
+        if created:
+            audit.record(actor=actor, action="scan.create", obj=scan)
+    return scan
+
+
+def start_scan(
+    *, actor: Any, scan: Scan, trigger: str = Trigger.MANUAL, enqueue: bool = True
+) -> ScanRun:
+    """Queue a run of ``scan``; the Celery task is enqueued when the transaction commits.
+
+    ``enqueue=False`` leaves the run queued for the caller to execute in-process.
+    """
+    from .tasks import run_scan  # tasks call services; services enqueue tasks lazily
+
+    try:
+        with transaction.atomic():
+            run = ScanRun.objects.create(
+                scan=scan,
+                datasource_id=scan.datasource_id,
+                trigger=trigger,
+                requested_by=actor if getattr(actor, "pk", None) else None,
+            )
+            audit.record(actor=actor, action="scan.start", obj=run, changes={"scan": scan.pk})
+            if enqueue:
+                run_scan.delay_on_commit(run.pk)
+    except IntegrityError:
+        active = ScanRun.objects.filter(scan=scan, state__in=ACTIVE_STATES).first()
+        raise ScanError(
+            f"Scan '{scan}' already has an active run (#{active.pk if active else '?'}); "
+            "wait for it or cancel it first."
+        ) from None
+    return run
+
+
+def cancel_run(*, actor: Any, run: ScanRun) -> ScanRun:
+    """Cancel a queued run at once; ask a running one to stop after its current batch."""
+    with transaction.atomic():
+        run = ScanRun.objects.select_for_update().get(pk=run.pk)
+        if run.state in FINAL_STATES:
+            raise ScanError(f"Run #{run.pk} has already {run.state}; nothing to cancel.")
+        if run.state == RunState.QUEUED:
+            run.state = RunState.CANCELLED
+            run.finished_at = timezone.now()
+            run.error = "Cancelled before it started."
+        run.cancel_requested = True
+        run.save(update_fields=["state", "finished_at", "error", "cancel_requested"])
+        audit.record(actor=actor, action="scan.cancel", obj=run)
+    _publish(run)
+    return run
+
+
+def _publish(run: ScanRun) -> None:
+    realtime.publish("scanrun", run.pk, "progress", run_status(run))
+
+
+def run_status(run: ScanRun) -> dict[str, Any]:
+    data = {name: getattr(run, name) for name in COUNTER_FIELDS}
+    data.update(
+        state=run.state,
+        tables_total=run.tables_total,
+        tables_done=run.tables_done,
+        progress=run.progress,
+        error=run.error,
+    )
+    return data
+
+
+def live_run_status(user: Any, run_id: int) -> dict[str, Any] | None:
+    """Initial payload of a live subscription to a run; ``None`` when the user may not see it."""
+    run = (
+        permissions.restrict(ScanRun.objects.select_related("datasource"), user, permissions.VIEW)
+        .filter(pk=run_id)
+        .first()
+    )
+    return run_status(run) if run else None
+
+
+def _claim(run_id: int, worker: str) -> ScanRun | None:
+    """Move the run to RUNNING; ``None`` when there is nothing (more) to do."""
+    stale = timedelta(seconds=settings.PURSIGHT_SCAN["STALE_AFTER_SECONDS"])
+    with transaction.atomic():
+        run = ScanRun.objects.select_for_update().filter(pk=run_id).first()
+        if run is None or run.state in FINAL_STATES:
+            return None
+        now = timezone.now()
+        if (
+            run.state == RunState.RUNNING
+            and run.worker != worker
+            and run.heartbeat_at
+            and now - run.heartbeat_at < stale
+        ):
+            log.info("scan.claim_skipped run=%s reason=alive_elsewhere", run_id)
+            return None
+        if run.cancel_requested:
+            _finish(run, RunState.CANCELLED, "Cancelled before it started.")
+            return None
+        run.state = RunState.RUNNING
+        run.started_at = run.started_at or now
+        run.heartbeat_at = now
+        run.worker = worker
+        run.attempts += 1
+        run.save(update_fields=["state", "started_at", "heartbeat_at", "worker", "attempts"])
+    _publish(run)
+    return run
+
+
+def _finish(run: ScanRun, state: str, error: str = "") -> None:
+    run.state = state
+    run.finished_at = timezone.now()
+    run.error = error[:4000]
+    run.save(update_fields=["state", "finished_at", "error"])
+    audit.record(actor=None, action=f"scan.{state}", obj=run, changes={"error": run.error})
+    _publish(run)
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class _Progress:
+    """Counters, heartbeat and cancel checks of a running run."""
+
+    def __init__(self, run: ScanRun) -> None:
+        self.run = run
+        self.interval = settings.PURSIGHT_SCAN["HEARTBEAT_SECONDS"]
+        self.last_beat = time.monotonic()
+
+    def beat(self, force: bool = False) -> None:
+        if not force and time.monotonic() - self.last_beat < self.interval:
+            return
+        self.last_beat = time.monotonic()
+        ScanRun.objects.filter(pk=self.run.pk).update(heartbeat_at=timezone.now())
+        if ScanRun.objects.filter(pk=self.run.pk, cancel_requested=True).exists():
+            raise ScanCancelled
+
+    def add(self, result: catalog.UpsertResult, tables_done: int = 0) -> None:
+        updates: dict[str, Any] = {
+            name: F(name) + n for name, n in result.counters.items() if n and name in COUNTER_FIELDS
+        }
+        if tables_done:
+            updates["tables_done"] = F("tables_done") + tables_done
+        updates["heartbeat_at"] = timezone.now()
+        ScanRun.objects.filter(pk=self.run.pk).update(**updates)
+        if result.changes:
+            SchemaChange.objects.bulk_create(
+                [
+                    SchemaChange(
+                        run=self.run,
+                        datasource_id=self.run.datasource_id,
+                        asset_type=c.asset_type,
+                        change=c.change,
+                        qualified_name=c.qualified_name,
+                        display_name=c.display_name[:600],
+                        details=c.details,
+                    )
+                    for c in result.changes
+                ],
+                batch_size=1000,
+            )
+        self.run.refresh_from_db(fields=[*COUNTER_FIELDS, "tables_done", "cancel_requested"])
+        self.last_beat = time.monotonic()
+        _publish(self.run)
+        if self.run.cancel_requested:
+            raise ScanCancelled
+
+
+# Hooks called with (run, batch result, sampled values by column qualified name) inside the
+# batch's transaction; later layers (classification) register here instead of being imported.
+batch_hooks: list[Callable[[ScanRun, catalog.UpsertResult, dict[str, list]], None]] = []
+
+
+def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
+    """Run a scan to its end state. Never raises for scan failures: they end in the run row."""
+    worker = worker or _worker_name()
+    run = _claim(run_id, worker)
+    if run is None:
+        return ScanRun.objects.filter(pk=run_id).first()
+    try:
+        _execute(run)
+    except ScanCancelled:
+        _finish(run, RunState.CANCELLED, "Cancelled by request; batches already scanned are kept.")
+    except ConnectorError as exc:
+        _finish(run, RunState.FAILED, f"{exc.code.value}: {exc}")
+    except SoftTimeLimitExceeded:
+        _finish(
+            run, RunState.FAILED, "The scan hit its time limit; batches already scanned are kept."
+        )
+    except Exception as exc:
+        log.exception("scan.crashed run=%s", run.pk)
+        _finish(run, RunState.FAILED, f"Internal error ({type(exc).__name__}); see the worker log.")
+    else:
+        now = timezone.now()
+        DataSource.objects.filter(pk=run.datasource_id).update(last_scan_at=now)
+        _finish(run, RunState.SUCCEEDED)
+    log.info("scan.finished run=%s state=%s", run.pk, run.state)
+    return run
+
+
+def _observe(
+    connector: Any, info: TableInfo, selection: Selection, rule_set: Any
+) -> tuple[catalog.ObservedTable, dict[str, list]]:
+    columns = [c for c in info.columns if selection.column(info.schema, info.name, c.name)]
+    samples: dict[str, list] = {}
+    if rule_set.sample_size and columns:
+        samples = connector.sample(
+            info.schema,
+            info.name,
+            [c.name for c in columns],
+            rule_set.sample_size,
+            method=rule_set.sample_method,
+        )
+    observed = catalog.ObservedTable(
+        schema=info.schema,
+        name=info.name,
+        kind=info.kind,
+        comment=info.comment,
+        definition=info.definition,
+        row_estimate=info.row_estimate,
+        columns=[
+            catalog.ObservedColumn(
+                name=c.name,
+                data_type=c.data_type,
+                nullable=c.nullable,
+                ordinal=c.ordinal,
+                default=c.default,
+                comment=c.comment,
+                profile=profile(samples[c.name]) if c.name in samples else None,
+            )
+            for c in columns
+        ],
+    )
+    return observed, samples
+
+
+def _execute(run: ScanRun) -> None:
+    scan = Scan.objects.select_related("rule_set", "datasource").get(pk=run.scan_id)
+    source = scan.datasource
+    rule_set = scan.rule_set or scanrules.default_rule_set(source.kind)
+    selection = scanrules.selection_for(rule_set)
+    batch_size = settings.PURSIGHT_SCAN["BATCH_TABLES"]
+    progress = _Progress(run)
+    now = timezone.now()
+    with datasources.open_connector(source) as connector:
+        schema_names = [s for s in connector.list_schemas() if selection.schema(s)]
+        schemas, result = catalog.upsert_schemas(source, schema_names, now)
+        progress.add(result)
+        infos = [
+            t
+            for t in connector.discover(schema_names, include=selection.table)
+            if selection.table(t.schema, t.name, t.kind)
+        ]
+        ScanRun.objects.filter(pk=run.pk).update(tables_total=len(infos), tables_done=0)
+        run.tables_total = len(infos)
+        seen: set[str] = set()
+        warnings: list[str] = []
+        for batch in _chunks(infos, batch_size):
+            observed, samples = [], {}
+            for info in batch:
+                progress.beat()
+                try:
+                    table, values = _observe(connector, info, selection, rule_set)
+                except ConnectorError as exc:
+                    if exc.code != ErrorCode.OBJECT_MISSING:
+                        raise
+                    warnings.append(f"{info.schema}.{info.name} vanished during the scan; skipped.")
+                    continue
+                observed.append(table)
+                for col, vals in values.items():
+                    samples[catalog.column_qn(source.pk, info.schema, info.name, col)] = vals
+            with transaction.atomic():
+                result = catalog.upsert_tables(source, schemas, observed, now)
+                for hook in batch_hooks:
+                    hook(run, result, samples)
+                seen.update(result.tables)
+                progress.add(result, tables_done=len(batch))
+        removed = catalog.mark_missing(
+            source,
+            scanned_schemas=schema_names,
+            seen_tables=seen,
+            in_scope=selection.table,
+            schema_in_scope=selection.schema,
+            now=now,
+        )
+        progress.add(removed)
+        if warnings:
+            ScanRun.objects.filter(pk=run.pk).update(warnings=warnings[:1000])
+            run.warnings = warnings
+
+
+def detect_stale_runs(now: Any = None) -> list[int]:
+    """Mark failed the running runs whose worker stopped sending heartbeats."""
+    now = now or timezone.now()
+    limit = now - timedelta(seconds=settings.PURSIGHT_SCAN["STALE_AFTER_SECONDS"])
+    failed = []
+    for run_id in ScanRun.objects.filter(
+        state=RunState.RUNNING, heartbeat_at__lt=limit
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            run = ScanRun.objects.select_for_update().get(pk=run_id)
+            if run.state != RunState.RUNNING or (run.heartbeat_at and run.heartbeat_at >= limit):
+                continue
+            _finish(
+                run,
+                RunState.FAILED,
+                f"The worker {run.worker or '?'} stopped responding (no heartbeat since "
+                f"{run.heartbeat_at:%Y-%m-%d %H:%M:%S} UTC). Batches committed before it "
+                "stopped are kept; start the scan again to complete it.",
+            )
+            failed.append(run_id)
+    return failed

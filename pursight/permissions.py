@@ -1,0 +1,207 @@
+"""The one permission gate: who may see or do what.
+
+Permissions are django-guardian object permissions granted on collections (``rbac.Collection``)
+and inherited down the tree. Every securable model registers how it reaches its collection
+(``collection_lookup``) and which collection permission each action needs. The admin, every API
+viewset, every WebSocket subscription and every export call this module; nothing else calls
+``user.has_perm``.
+
+Resolution costs a constant number of queries per user and permission (cached on the user object,
+which lives for one request): one for the collections granted (directly or through groups), one for
+their subtrees. Object checks for a whole page then cost nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+from typing import Any
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q, QuerySet
+
+COLLECTION_MODEL = "rbac.Collection"
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+
+
+class PermissionDenied(Exception):
+    """A visible object without the needed permission (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Securable:
+    model: type[models.Model]
+    collection_lookup: str  # "" when the model is the collection itself
+    actions: dict[str, str]  # action -> codename on rbac.Collection
+
+    @property
+    def collection_id_lookup(self) -> str:
+        return f"{self.collection_lookup}_id" if self.collection_lookup else "pk"
+
+
+_registry: dict[type[models.Model], Securable] = {}
+
+
+def register(model: type[models.Model], *, collection_lookup: str, actions: dict[str, str]) -> None:
+    """Declare how ``model`` reaches its collection and which permission each action needs."""
+    _registry[model] = Securable(model, collection_lookup, dict(actions))
+
+
+def securable(model: type[models.Model]) -> Securable:
+    concrete = model._meta.concrete_model
+    try:
+        return _registry[concrete]
+    except KeyError:
+        raise LookupError(
+            f"{model._meta.label} is not registered with the permission gate"
+        ) from None
+
+
+def is_securable(model: type[models.Model]) -> bool:
+    return model._meta.concrete_model in _registry
+
+
+@dataclass
+class Scope:
+    """Collections in which a user holds one permission. ``everything`` for global grants."""
+
+    everything: bool = False
+    collection_ids: frozenset[int] = field(default_factory=frozenset)
+    reasons: dict[int, str] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return self.everything or bool(self.collection_ids)
+
+    def contains(self, collection_id: int | None) -> bool:
+        return self.everything or (
+            collection_id is not None and collection_id in self.collection_ids
+        )
+
+
+def _is_active(user: Any) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
+
+
+def scope(user: Any, codename: str) -> Scope:
+    """The collections (subtrees included) where ``user`` holds ``rbac.<codename>``."""
+    if not _is_active(user):
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    cache: dict[str, Scope] = user.__dict__.setdefault("_pursight_scopes", {})
+    if codename in cache:
+        return cache[codename]
+    if user.has_perm(f"rbac.{codename}"):  # a model-wide grant covers every collection
+        result = Scope(everything=True)
+    else:
+        result = _collection_scope(user, codename)
+    cache[codename] = result
+    return result
+
+
+def _collection_scope(user: Any, codename: str) -> Scope:
+    collection = apps.get_model(COLLECTION_MODEL)
+    user_perm = apps.get_model("rbac", "CollectionUserObjectPermission")
+    group_perm = apps.get_model("rbac", "CollectionGroupObjectPermission")
+    granted_ids = user_perm.objects.filter(
+        user=user, permission__codename=codename, permission__content_type__app_label="rbac"
+    ).values("content_object_id")
+    group_granted = group_perm.objects.filter(
+        group__user=user, permission__codename=codename, permission__content_type__app_label="rbac"
+    ).values("content_object_id")
+    roots = list(
+        collection.objects.filter(Q(pk__in=granted_ids) | Q(pk__in=group_granted)).values_list(
+            "pk", "path"
+        )
+    )
+    if not roots:
+        return Scope()
+    paths = sorted({p for _, p in roots})
+    # Keep only the top-most granted paths; their subtrees cover the rest.
+    tops: list[str] = []
+    for p in paths:
+        if not any(p.startswith(t) for t in tops):
+            tops.append(p)
+    subtree = reduce(or_, (Q(path__startswith=p) for p in tops))
+    rows = collection.objects.filter(subtree).values_list("pk", "path")
+    root_by_path = {p: pk for pk, p in roots}
+    reasons: dict[int, str] = {}
+    ids = set()
+    for pk, path in rows:
+        ids.add(pk)
+        origin = next((root_by_path[t] for t in tops if path.startswith(t)), pk)
+        reasons[pk] = "granted here" if origin == pk else f"inherited from collection {origin}"
+    return Scope(collection_ids=frozenset(ids), reasons=reasons)
+
+
+def action_scope(user: Any, model: type[models.Model], action: str) -> Scope:
+    spec = securable(model)
+    codename = spec.actions.get(action)
+    if codename is None:
+        return Scope(everything=_is_active(user) and user.is_superuser)
+    return scope(user, codename)
+
+
+def restrict(queryset: QuerySet, user: Any, action: str = VIEW) -> QuerySet:
+    """``queryset`` narrowed to the objects on which ``user`` may perform ``action``."""
+    s = action_scope(user, queryset.model, action)
+    if s.everything:
+        return queryset
+    if not s.collection_ids:
+        return queryset.none()
+    lookup = securable(queryset.model).collection_id_lookup
+    return queryset.filter(**{f"{lookup}__in": sorted(s.collection_ids)})
+
+
+def collection_id_of(obj: models.Model) -> int | None:
+    """Follow the model's collection lookup through attributes (select_related avoids queries)."""
+    spec = securable(type(obj))
+    if not spec.collection_lookup:
+        return obj.pk
+    parts = spec.collection_lookup.split("__")
+    target: Any = obj
+    for part in parts[:-1]:
+        target = getattr(target, part, None)
+        if target is None:
+            return None
+    return getattr(target, f"{parts[-1]}_id", None)
+
+
+def can(user: Any, action: str, obj: models.Model) -> bool:
+    """May ``user`` perform ``action`` on ``obj``?"""
+    return action_scope(user, type(obj), action).contains(collection_id_of(obj))
+
+
+def can_any(user: Any, model: type[models.Model], action: str) -> bool:
+    """Does ``user`` hold ``action`` on ``model`` in at least one collection?"""
+    return bool(action_scope(user, model, action))
+
+
+def check(user: Any, action: str, obj: models.Model) -> None:
+    """Raise :class:`PermissionDenied` unless ``user`` may ``action`` ``obj``."""
+    if not can(user, action, obj):
+        raise PermissionDenied(f"You may not {action} this {obj._meta.verbose_name}.")
+
+
+def allowed_collections(user: Any, codename: str) -> QuerySet:
+    """Collections where ``user`` holds ``codename`` (for form choices)."""
+    collection = apps.get_model(COLLECTION_MODEL)
+    s = scope(user, codename)
+    if s.everything:
+        return collection.objects.all()
+    return collection.objects.filter(pk__in=sorted(s.collection_ids))
+
+
+def filter_visible(objects: Iterable[models.Model], user: Any, action: str = VIEW) -> list:
+    """Keep the objects of an already-loaded page that ``user`` may ``action``."""
+    return [o for o in objects if can(user, action, o)]
+
+
+def forget(user: Any) -> None:
+    """Drop cached scopes (after a grant or revoke within the same request)."""
+    user.__dict__.pop("_pursight_scopes", None)
+    for attr in ("_perm_cache", "_user_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(attr, None)

@@ -1,0 +1,83 @@
+"""The admin skin (django-unfold): PurSight branding and a navigation by functional group."""
+
+from django.templatetags.static import static
+from django.urls import reverse_lazy
+
+
+def _item(title: str, icon: str, url: str) -> dict:
+    return {"title": title, "icon": icon, "link": reverse_lazy(url)}
+
+
+UNFOLD = {
+    "SITE_TITLE": "PurSight",
+    "SITE_HEADER": "PurSight",
+    "SITE_SUBHEADER": "Data governance",
+    "SITE_SYMBOL": "policy",
+    "SITE_FAVICONS": [
+        {
+            "rel": "icon",
+            "type": "image/svg+xml",
+            "href": lambda request: static("pursight/logo.svg"),
+        }
+    ],
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "COLORS": {
+        "primary": {
+            "50": "238 246 255",
+            "100": "217 234 255",
+            "200": "188 218 255",
+            "300": "142 195 255",
+            "400": "89 163 255",
+            "500": "51 128 252",
+            "600": "29 103 241",
+            "700": "21 82 222",
+            "800": "24 67 180",
+            "900": "26 60 141",
+            "950": "20 38 86",
+        }
+    },
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": True,
+        "navigation": [
+            {
+                "title": "Data sources",
+                "items": [
+                    _item("Data sources", "database", "admin:datasources_datasource_changelist"),
+                ],
+            },
+            {
+                "title": "Scan rule sets",
+                "items": [
+                    _item("Rule sets", "rule", "admin:scanrules_scanruleset_changelist"),
+                ],
+            },
+            {
+                "title": "Scans",
+                "items": [
+                    _item("Scans", "radar", "admin:scans_scan_changelist"),
+                    _item("Runs", "history", "admin:scans_scanrun_changelist"),
+                    _item("Schema changes", "difference", "admin:scans_schemachange_changelist"),
+                ],
+            },
+            {
+                "title": "Data catalog",
+                "items": [
+                    _item("Schemas", "schema", "admin:catalog_catalogschema_changelist"),
+                    _item("Tables and views", "table", "admin:catalog_catalogtable_changelist"),
+                    _item("Columns", "view_column", "admin:catalog_catalogcolumn_changelist"),
+                ],
+            },
+            {
+                "title": "Access control",
+                "items": [
+                    _item("Collections", "account_tree", "admin:rbac_collection_changelist"),
+                    _item("Users", "person", "admin:auth_user_changelist"),
+                    _item("Groups", "group", "admin:auth_group_changelist"),
+                    _item("Audit trail", "receipt_long", "admin:core_auditevent_changelist"),
+                ],
+            },
+        ],
+    },
+}

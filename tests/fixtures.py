@@ -1,0 +1,130 @@
+"""Shared fixtures: users, collections, grants, data sources and scan targets."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SHOP_SQL = """
+CREATE TABLE customers (
+    id INTEGER PRIMARY KEY,
+    full_name VARCHAR(100) NOT NULL,
+    email VARCHAR(200),
+    created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
+);
+CREATE TABLE orders (id INTEGER PRIMARY KEY, customer_id INTEGER, amount NUMERIC(10,2));
+CREATE VIEW big_orders AS SELECT id, amount FROM orders WHERE amount > 100;
+"""
+
+
+def build_shop(path: Path, customers: int = 30) -> Path:
+    con = sqlite3.connect(path)
+    con.executescript(SHOP_SQL)
+    con.executemany(
+        "INSERT INTO customers (id, full_name, email) VALUES (?, ?, ?)",
+        [
+            (i, f"Person {i}", f"person{i}@example.com" if i % 5 else None)
+            for i in range(1, customers + 1)
+        ],
+    )
+    con.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?)",
+        [(i, i % customers + 1, i * 10.5) for i in range(1, 60)],
+    )
+    con.commit()
+    con.close()
+    return path
+
+
+@pytest.fixture
+def shop_db(tmp_path: Path) -> Path:
+    """A small SQLite database: two tables and a view."""
+    return build_shop(tmp_path / "shop.sqlite")
+
+
+@pytest.fixture
+def make_user(db: Any) -> Callable[..., Any]:
+    from django.contrib.auth import get_user_model
+
+    counter = {"n": 0}
+
+    def make(username: str | None = None, *, superuser: bool = False, staff: bool = True) -> Any:
+        counter["n"] += 1
+        name = username or f"user{counter['n']}"
+        User = get_user_model()
+        if superuser:
+            return User.objects.create_superuser(name, f"{name}@example.com", "pw")
+        return User.objects.create_user(name, f"{name}@example.com", "pw", is_staff=staff)
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user: Callable[..., Any]) -> Any:
+    return make_user("root", superuser=True)
+
+
+@pytest.fixture
+def make_collection(db: Any) -> Callable[..., Any]:
+    from governance.rbac.services import create_collection
+
+    def make(name: str, parent: Any = None) -> Any:
+        return create_collection(actor=None, name=name, parent=parent)
+
+    return make
+
+
+@pytest.fixture
+def grant() -> Callable[..., None]:
+    from guardian.shortcuts import assign_perm
+
+    from pursight import permissions
+
+    def do(user: Any, codename: str, collection: Any) -> None:
+        assign_perm(f"rbac.{codename}", user, collection)
+        permissions.forget(user)
+
+    return do
+
+
+@pytest.fixture
+def make_source(db: Any, make_collection: Callable[..., Any]) -> Callable[..., Any]:
+    from governance.datasources.services import register_datasource
+
+    counter = {"n": 0}
+
+    def make(
+        path: Path | str | None = None,
+        *,
+        collection: Any = None,
+        name: str | None = None,
+        **kw: Any,
+    ) -> Any:
+        counter["n"] += 1
+        fields = {
+            "name": name or f"source{counter['n']}",
+            "kind": "sqlite",
+            "database": str(path) if path is not None else "/nonexistent.sqlite",
+            "collection": collection or make_collection(f"coll{counter['n']}"),
+        }
+        fields.update(kw)
+        return register_datasource(actor=None, **fields)
+
+    return make
+
+
+@pytest.fixture
+def scan_source() -> Callable[..., Any]:
+    """Run the source's default scan in-process; return the finished run."""
+    from governance.scans import services
+
+    def run(source: Any) -> Any:
+        scan = services.default_scan(actor=None, source=source)
+        queued = services.start_scan(actor=None, scan=scan, enqueue=False)
+        return services.execute_run(queued.pk)
+
+    return run
