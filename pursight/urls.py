@@ -11,6 +11,8 @@ api_v1 = [
     path("", include("governance.scanrules.api.urls")),
     path("", include("governance.catalog.api.urls")),
     path("", include("governance.scans.api.urls")),
+    path("", include("governance.classifications.api.urls")),
+    path("", include("governance.compliance.api.urls")),
 ]
 
 urlpatterns = [

@@ -39,6 +39,9 @@ class DataSourceForm(forms.ModelForm):
             "collection",
             "owner",
             "description",
+            "encrypted_at_rest",
+            "store_samples",
+            "retention_days",
         ]
 
 
@@ -86,6 +89,7 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
                     ]
                 },
             ),
+            ("Governance", {"fields": ["encrypted_at_rest", "store_samples", "retention_days"]}),
             (
                 "Status",
                 {"fields": ["last_test_at", "last_test_ok", "last_test_message", "last_scan_at"]},

@@ -33,6 +33,17 @@ class DataSource(GovernedModel):
         related_name="owned_datasources",
     )
     description = models.TextField(blank=True)
+    # Governance facts about the source, declared by its admins (compliance rules read them).
+    encrypted_at_rest = models.BooleanField(
+        default=False, help_text="The database's storage is encrypted at rest."
+    )
+    store_samples = models.BooleanField(
+        default=False,
+        help_text="Keep sampled values (top values of profiles) in the catalog. Off by default.",
+    )
+    retention_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Data retention period of this source, in days."
+    )
     last_test_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_test_ok = models.BooleanField(null=True, editable=False)
     last_test_message = models.CharField(max_length=500, blank=True, editable=False)

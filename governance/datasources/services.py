@@ -38,6 +38,9 @@ EDITABLE_FIELDS = (
     "collection",
     "owner",
     "description",
+    "encrypted_at_rest",
+    "store_samples",
+    "retention_days",
 )
 
 

@@ -265,7 +265,7 @@ def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
 
 
 def _observe(
-    connector: Any, info: TableInfo, selection: Selection, rule_set: Any
+    connector: Any, info: TableInfo, selection: Selection, rule_set: Any, store_samples: bool
 ) -> tuple[catalog.ObservedTable, dict[str, list]]:
     columns = [c for c in info.columns if selection.column(info.schema, info.name, c.name)]
     samples: dict[str, list] = {}
@@ -292,7 +292,9 @@ def _observe(
                 ordinal=c.ordinal,
                 default=c.default,
                 comment=c.comment,
-                profile=profile(samples[c.name]) if c.name in samples else None,
+                profile=profile(samples[c.name], keep_top_values=store_samples)
+                if c.name in samples
+                else None,
             )
             for c in columns
         ],
@@ -326,7 +328,9 @@ def _execute(run: ScanRun) -> None:
             for info in batch:
                 progress.beat()
                 try:
-                    table, values = _observe(connector, info, selection, rule_set)
+                    table, values = _observe(
+                        connector, info, selection, rule_set, source.store_samples
+                    )
                 except ConnectorError as exc:
                     if exc.code != ErrorCode.OBJECT_MISSING:
                         raise

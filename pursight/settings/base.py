@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "governance.scanrules",
     "governance.catalog",
     "governance.scans",
+    "governance.compliance",
 ]
 
 MIDDLEWARE = [
