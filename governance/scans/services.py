@@ -228,6 +228,9 @@ class _Progress:
         self.run.refresh_from_db(fields=[*COUNTER_FIELDS, "tables_done", "cancel_requested"])
         self.last_beat = time.monotonic()
         _publish(self.run)
+
+    def check_cancel(self) -> None:
+        """Raise :class:`ScanCancelled` if a cancel was requested (call outside transactions)."""
         if self.run.cancel_requested:
             raise ScanCancelled
 
@@ -345,6 +348,7 @@ def _execute(run: ScanRun) -> None:
                     hook(run, result, samples)
                 seen.update(result.tables)
                 progress.add(result, tables_done=len(batch))
+            progress.check_cancel()
         removed = catalog.mark_missing(
             source,
             scanned_schemas=schema_names,

@@ -74,6 +74,8 @@ class SQLAlchemyConnector(Connector):
                 engine = sa.create_engine(
                     self.url(), poolclass=NullPool, connect_args=self.connect_args()
                 )
+            except ConnectorError:
+                raise
             except Exception as exc:  # a missing driver or a malformed option
                 raise self.error(exc) from None
             sa.event.listen(engine, "connect", lambda dbapi, _rec: self.on_connect(dbapi))
