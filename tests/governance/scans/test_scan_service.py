@@ -1,4 +1,4 @@
-"""Scans end to end on SQLite: discovery, profiles, incremental upserts, schema changes, failures."""
+"""Scans end to end on SQLite: discovery, profiles, incremental upserts, changes, failures."""
 
 from __future__ import annotations
 

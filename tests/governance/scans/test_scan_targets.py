@@ -19,8 +19,10 @@ COMMENT ON TABLE sales."Order Items" IS 'Lines of orders';
 COMMENT ON COLUMN sales."Order Items"."select" IS 'reserved word as a name';
 CREATE TABLE public.customers (id bigint PRIMARY KEY, email varchar(200), born date);
 CREATE VIEW public.adults AS SELECT id, email FROM public.customers WHERE born < '2008-01-01';
-INSERT INTO sales."Order Items" ("select", qty) SELECT 'item ' || g, g FROM generate_series(1, 250) g;
-INSERT INTO public.customers SELECT g, 'c' || g || '@example.org', DATE '1990-01-01' + g FROM generate_series(1, 40) g;
+INSERT INTO sales."Order Items" ("select", qty)
+    SELECT 'item ' || g, g FROM generate_series(1, 250) g;
+INSERT INTO public.customers
+    SELECT g, 'c' || g || '@example.org', DATE '1990-01-01' + g FROM generate_series(1, 40) g;
 ANALYZE;
 """
 
