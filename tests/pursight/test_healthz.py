@@ -1,0 +1,32 @@
+"""GET /healthz reports database, cache, broker and Celery reachability."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_ok_in_embedded_mode(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker", "celery"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_healthz_is_503_when_the_broker_is_down(client, settings):
+    from pursight.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    saved = app.conf.broker_url
+    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = saved
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "degraded" and body["checks"]["broker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True

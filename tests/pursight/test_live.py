@@ -1,0 +1,84 @@
+"""The WebSocket feed: authenticated, subscriptions checked through the permission gate."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from pursight.asgi import application
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+
+def communicator(user):
+    comm = WebsocketCommunicator(
+        application, "/ws/live/", headers=[(b"origin", b"http://127.0.0.1")]
+    )
+    comm.scope["user"] = user
+    return comm
+
+
+@pytest.fixture
+def run_setup(make_user, make_collection, grant, make_source, shop_db):
+    from governance.scans import services
+
+    visible, hidden = make_collection("A"), make_collection("B")
+    user = make_user("watcher")
+    grant(user, "view_catalog", visible)
+    run = services.start_scan(
+        actor=None,
+        scan=services.default_scan(actor=None, source=make_source(shop_db, collection=visible)),
+        enqueue=False,
+    )
+    other = services.start_scan(
+        actor=None,
+        scan=services.default_scan(actor=None, source=make_source(shop_db, collection=hidden)),
+        enqueue=False,
+    )
+    return user, run, other
+
+
+def test_anonymous_socket_is_closed():
+    async_to_sync(_anonymous)()
+
+
+async def _anonymous():
+    comm = communicator(AnonymousUser())
+    connected, code = await comm.connect()
+    assert not connected and code == 4401
+
+
+def test_subscribe_streams_progress_and_hidden_runs_are_not_found(run_setup):
+    async_to_sync(_subscribe)(*run_setup)
+
+
+async def _subscribe(user, run, other):
+    from governance.scans import services
+
+    comm = communicator(user)
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": other.pk})
+    assert (await comm.receive_json_from()) == {
+        "error": "Not found.",
+        "page": "scanrun",
+        "id": other.pk,
+    }
+    await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run.pk})
+    reply = await comm.receive_json_from()
+    assert (
+        reply["subscribed"] == {"page": "scanrun", "id": run.pk}
+        and reply["data"]["state"] == "queued"
+    )
+    await sync_to_async(services.execute_run)(run.pk)
+    states = []
+    while True:
+        event = await comm.receive_json_from(timeout=5)
+        assert event["page"] == "scanrun" and event["id"] == run.pk
+        states.append(event["data"]["state"])
+        if event["data"]["state"] == "succeeded":
+            break
+    assert states[0] == "running" and event["data"]["columns_seen"] == 9
+    await comm.disconnect()
