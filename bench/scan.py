@@ -78,24 +78,23 @@ def build_sqlite_copies(public: Path, copies: int) -> Path:
     return target
 
 
+SAFE_PG_TYPES = {
+    "varchar",
+    "char",
+    "text",
+    "integer",
+    "bigint",
+    "smallint",
+    "numeric",
+    "real",
+    "date",
+}
+
+
 def _pg_type(declared: str) -> str:
-    t = declared.lower()
-    for safe in (
-        "varchar",
-        "char",
-        "text",
-        "integer",
-        "bigint",
-        "smallint",
-        "numeric",
-        "real",
-        "double",
-        "date",
-        "timestamp",
-    ):
-        if t.startswith(safe):
-            return declared
-    return "text"
+    """The declared type where PostgreSQL accepts SQLite's values as they are, else text."""
+    base = re.match(r"[a-z]*", declared.lower()).group()
+    return declared if base in SAFE_PG_TYPES else "text"
 
 
 def build_postgres_copies(public: Path, copies: int) -> str:
