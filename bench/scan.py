@@ -92,9 +92,9 @@ SAFE_PG_TYPES = {
 
 
 def _pg_type(declared: str) -> str:
-    """The declared type where PostgreSQL accepts SQLite's values as they are, else text."""
+    """The declared type, without length limits SQLite never enforced, or text."""
     base = re.match(r"[a-z]*", declared.lower()).group()
-    return declared if base in SAFE_PG_TYPES else "text"
+    return base if base in SAFE_PG_TYPES else "text"
 
 
 def build_postgres_copies(public: Path, copies: int) -> str:
