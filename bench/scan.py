@@ -94,6 +94,8 @@ SAFE_PG_TYPES = {
 def _pg_type(declared: str) -> str:
     """The declared type, without length limits SQLite never enforced, or text."""
     base = re.match(r"[a-z]*", declared.lower()).group()
+    if base == "char":
+        return "varchar"
     return base if base in SAFE_PG_TYPES else "text"
 
 
@@ -113,13 +115,20 @@ def build_postgres_copies(public: Path, copies: int) -> str:
         for table, _ in tables_of(src):
             cols = src.execute(f'PRAGMA table_info("{table}")').fetchall()
             rows = src.execute(f'SELECT * FROM "{table}"').fetchall()
-            ddl = ", ".join(f'"{c[1]}" {_pg_type(c[2] or "text")}' for c in cols)
+            typed = ", ".join(f'"{c[1]}" {_pg_type(c[2] or "text")}' for c in cols)
+            plain = ", ".join(f'"{c[1]}" text' for c in cols)
             for i in range(1, copies + 1):
                 copy = f"{table}_c{i:02d}"
-                conn.execute(f'CREATE TABLE "{copy}" ({ddl})')
-                with conn.cursor().copy(f'COPY "{copy}" FROM STDIN') as cp:
-                    for row in rows:
-                        cp.write_row(row)
+                for ddl in (typed, plain):  # values SQLite let through may not fit the type
+                    try:
+                        with conn.transaction():
+                            conn.execute(f'CREATE TABLE "{copy}" ({ddl})')
+                            with conn.cursor().copy(f'COPY "{copy}" FROM STDIN') as cp:
+                                for row in rows:
+                                    cp.write_row(row)
+                        break
+                    except psycopg.DataError:
+                        continue
         conn.execute("ANALYZE")
         conn.commit()
     return url
