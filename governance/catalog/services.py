@@ -179,6 +179,8 @@ def upsert_tables(
     existing_tables = {
         t.qualified_name: t for t in CatalogTable.objects.filter(qualified_name__in=list(tqns))
     }
+    # Tables that were live before this batch: column additions are recorded only for them.
+    existing_table_ids = {t.pk for t in existing_tables.values() if t.removed_at is None}
     existing_columns: dict[str, CatalogColumn] = {}
     columns_by_table: dict[int, list[CatalogColumn]] = {}
     for c in CatalogColumn.objects.filter(table_id__in=[t.pk for t in existing_tables.values()]):
@@ -204,7 +206,10 @@ def upsert_tables(
             )
             new_tables.append(obj)
             result.bump("tables_added")
-            result.changes.append(Change(t.kind, "added", qn, display))
+            # One change for a new table; its columns are listed in it, not recorded one by one.
+            result.changes.append(
+                Change(t.kind, "added", qn, display, {"columns": [c.name for c in t.columns]})
+            )
         else:
             changed = _apply(obj, {k: v for k, v in values.items() if k != "row_estimate"})
             if obj.removed_at is not None:
@@ -258,9 +263,10 @@ def upsert_tables(
                     )
                     new_columns.append(obj)
                     result.bump("columns_added")
-                    result.changes.append(
-                        Change("column", "added", qn, display, {"data_type": c.data_type})
-                    )
+                    if table.pk in existing_table_ids:  # a column added to a known table
+                        result.changes.append(
+                            Change("column", "added", qn, display, {"data_type": c.data_type})
+                        )
                 else:
                     old_type = obj.data_type
                     changed = _apply(obj, values)

@@ -36,7 +36,7 @@ def test_run_executes_and_reports(ctx, django_capture_on_commit_callbacks):
     run = ctx["admin"].get(f"/api/v1/scan-runs/{run_id}/").json()
     assert run["state"] == "succeeded" and run["columns_added"] == 9 and run["progress"] == 1.0
     changes = ctx["reader"].get(f"/api/v1/schema-changes/?run={run_id}").json()
-    assert changes["count"] == 13
+    assert changes["count"] == 4
 
 
 def test_reader_cannot_run_and_conflicts_are_409(ctx):

@@ -38,7 +38,10 @@ def test_first_scan_discovers_tables_views_columns_and_profiles(shop_db, make_so
     created = CatalogColumn.objects.get(table__name="customers", name="created_at")
     assert "CURRENT_TIMESTAMP" in (created.default or "")
     assert CatalogTable.objects.get(name="customers").row_estimate == 30
-    assert SchemaChange.objects.filter(run=run, change="added").count() == 1 + 3 + 9
+    # A new table is one change listing its columns, not one change per column.
+    assert SchemaChange.objects.filter(run=run, change="added").count() == 1 + 3
+    added = SchemaChange.objects.get(run=run, display_name="main.customers")
+    assert added.details == {"columns": ["id", "full_name", "email", "created_at"]}
     source.refresh_from_db()
     assert source.last_scan_at is not None
 
