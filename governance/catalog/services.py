@@ -9,19 +9,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import transaction
 from django.db.models import Q
 
 from governance.datasources.models import DataSource
-from pursight import audit
+from pursight import audit, bulk
 
 from .choices import TableKind
 from .models import CatalogColumn, CatalogSchema, CatalogTable, qualified
 from .profiling import Profile
-
-BULK_BATCH = 2000
 
 
 @dataclass
@@ -55,13 +53,31 @@ class Change:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+class TableRef(NamedTuple):
+    id: int
+    schema: str
+    name: str
+    kind: str
+
+
+class ColumnRef(NamedTuple):
+    """A live column of a scanned batch, for later layers (e.g. classification)."""
+
+    id: int
+    table_id: int
+    schema: str
+    table: str
+    name: str
+    data_type: str
+
+
 @dataclass
 class UpsertResult:
     counters: dict[str, int] = field(default_factory=dict)
     changes: list[Change] = field(default_factory=list)
-    # Live columns of the batch with their observed profile, keyed by qualified name.
-    columns: dict[str, CatalogColumn] = field(default_factory=dict)
-    tables: dict[str, CatalogTable] = field(default_factory=dict)
+    # Live tables and columns of the batch, keyed by qualified name.
+    columns: dict[str, ColumnRef] = field(default_factory=dict)
+    tables: dict[str, TableRef] = field(default_factory=dict)
 
     def bump(self, name: str, n: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + n
@@ -109,7 +125,14 @@ def upsert_schemas(
             result.bump("schemas_added")
             result.changes.append(Change("schema", "restored", qn, name))
     with transaction.atomic():
-        CatalogSchema.objects.bulk_create(new, batch_size=BULK_BATCH)
+        rows = [
+            {k: getattr(o, k) for k in ("name", "qualified_name", "first_seen", "last_seen")}
+            | {"datasource_id": source.pk}
+            for o in new
+        ]
+        for obj, pk in zip(new, bulk.insert_rows(CatalogSchema, rows), strict=True):
+            obj.pk = pk
+            obj._state.adding = False
         if restored:
             CatalogSchema.objects.bulk_update(restored, ["removed_at", "last_seen", "updated_at"])
     return {n: existing[n] for n in names}, result
@@ -149,14 +172,27 @@ def _column_values(c: ObservedColumn) -> dict[str, Any]:
     return values
 
 
-def _apply(obj: Any, values: dict[str, Any]) -> list[str]:
-    """Set the differing values on ``obj``; return the names of fields that changed."""
-    changed = []
-    for name, value in values.items():
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed.append(name)
-    return changed
+def _diff(current: dict[str, Any], values: dict[str, Any]) -> list[str]:
+    """Names of the fields whose observed value differs from the stored one."""
+    return [name for name, value in values.items() if current[name] != value]
+
+
+TABLE_ROW = ("id", "qualified_name", "removed_at", *TABLE_FIELDS)
+COLUMN_ROW = (
+    "id",
+    "qualified_name",
+    "table_id",
+    "name",
+    "removed_at",
+    *COLUMN_META_FIELDS,
+    *PROFILE_FIELDS,
+)
+
+
+def _updated(model: type, row: dict[str, Any], values: dict[str, Any], **extra: Any) -> Any:
+    """An instance carrying the row's current values with ``values`` applied, for bulk_update."""
+    fields = {k: v for k, v in row.items() if k not in ("qualified_name",)}
+    return model(**{**fields, **values, **extra})
 
 
 def upsert_tables(
@@ -169,7 +205,8 @@ def upsert_tables(
 
     A table is written whole or not at all. Columns missing from an observed table are marked
     removed. Row estimates alone do not count as a change (they drift with every insert) but are
-    refreshed when the table is written for another reason.
+    refreshed when the table is written for another reason. Stored rows are compared as plain
+    values; only new and changed rows are written.
     """
     result = UpsertResult()
     if not observed:
@@ -177,101 +214,110 @@ def upsert_tables(
     sid = source.pk
     tqns = {table_qn(sid, t.schema, t.name): t for t in observed}
     existing_tables = {
-        t.qualified_name: t for t in CatalogTable.objects.filter(qualified_name__in=list(tqns))
+        r["qualified_name"]: r
+        for r in CatalogTable.objects.filter(qualified_name__in=list(tqns)).values(*TABLE_ROW)
     }
     # Tables that were live before this batch: column additions are recorded only for them.
-    existing_table_ids = {t.pk for t in existing_tables.values() if t.removed_at is None}
-    existing_columns: dict[str, CatalogColumn] = {}
-    columns_by_table: dict[int, list[CatalogColumn]] = {}
-    for c in CatalogColumn.objects.filter(table_id__in=[t.pk for t in existing_tables.values()]):
-        existing_columns[c.qualified_name] = c
-        columns_by_table.setdefault(c.table_id, []).append(c)
-    new_tables: list[CatalogTable] = []
+    live_table_ids = {r["id"] for r in existing_tables.values() if r["removed_at"] is None}
+    existing_columns: dict[str, dict[str, Any]] = {}
+    columns_by_table: dict[int, list[dict[str, Any]]] = {}
+    for r in CatalogColumn.objects.filter(
+        table_id__in=[t["id"] for t in existing_tables.values()]
+    ).values(*COLUMN_ROW):
+        existing_columns[r["qualified_name"]] = r
+        columns_by_table.setdefault(r["table_id"], []).append(r)
+
+    new_tables: list[tuple[str, dict[str, Any]]] = []
     upd_tables: list[CatalogTable] = []
     upd_table_fields: set[str] = set()
+    table_ids: dict[str, int] = {}
     for qn, t in tqns.items():
         result.bump("tables_seen")
         values = _table_values(t)
-        obj = existing_tables.get(qn)
+        row = existing_tables.get(qn)
         display = f"{t.schema}.{t.name}"
-        if obj is None:
-            obj = CatalogTable(
-                datasource=source,
-                schema=schemas[t.schema],
-                name=t.name,
-                qualified_name=qn,
-                first_seen=now,
-                last_seen=now,
-                **values,
+        if row is None:
+            new_tables.append(
+                (
+                    qn,
+                    {
+                        "datasource_id": sid,
+                        "schema_id": schemas[t.schema].pk,
+                        "name": t.name,
+                        "qualified_name": qn,
+                        "first_seen": now,
+                        "last_seen": now,
+                        **values,
+                    },
+                )
             )
-            new_tables.append(obj)
             result.bump("tables_added")
             # One change for a new table; its columns are listed in it, not recorded one by one.
             result.changes.append(
                 Change(t.kind, "added", qn, display, {"columns": [c.name for c in t.columns]})
             )
-        else:
-            changed = _apply(obj, {k: v for k, v in values.items() if k != "row_estimate"})
-            if obj.removed_at is not None:
-                obj.removed_at = None
-                changed.append("removed_at")
-                result.bump("tables_added")
-                result.changes.append(Change(t.kind, "restored", qn, display))
-            elif changed:
-                result.bump("tables_changed")
-                if "definition" in changed or "kind" in changed:
-                    result.changes.append(
-                        Change(t.kind, "changed", qn, display, {"fields": changed})
-                    )
-            if changed:
-                obj.row_estimate = values["row_estimate"]
-                obj.last_seen = now
-                upd_tables.append(obj)
-                upd_table_fields.update([*changed, "row_estimate", "last_seen"])
-        result.tables[qn] = obj
+            continue
+        table_ids[qn] = row["id"]
+        changed = _diff(row, {k: v for k, v in values.items() if k != "row_estimate"})
+        if row["removed_at"] is not None:
+            changed.append("removed_at")
+            result.bump("tables_added")
+            result.changes.append(Change(t.kind, "restored", qn, display))
+        elif changed:
+            result.bump("tables_changed")
+            if "definition" in changed or "kind" in changed:
+                result.changes.append(Change(t.kind, "changed", qn, display, {"fields": changed}))
+        if changed:
+            upd_tables.append(
+                _updated(CatalogTable, row, values, removed_at=None, last_seen=now, updated_at=now)
+            )
+            upd_table_fields.update([*changed, "row_estimate", "last_seen", "updated_at"])
 
-    new_columns: list[CatalogColumn] = []
+    new_columns: list[tuple[str, dict[str, Any]]] = []
     upd_columns: list[CatalogColumn] = []
     upd_column_fields: set[str] = set()
-    removed_columns: list[CatalogColumn] = []
+    removed_column_ids: list[int] = []
+    column_ids: dict[str, int] = {}
     with transaction.atomic():
-        CatalogTable.objects.bulk_create(new_tables, batch_size=BULK_BATCH)
+        ids = bulk.insert_rows(CatalogTable, [row for _, row in new_tables])
+        table_ids.update((qn, pk) for (qn, _), pk in zip(new_tables, ids, strict=True))
         if upd_tables:
-            upd_table_fields.add("updated_at")
-            CatalogTable.objects.bulk_update(
-                upd_tables, sorted(upd_table_fields), batch_size=BULK_BATCH
-            )
+            CatalogTable.objects.bulk_update(upd_tables, sorted(upd_table_fields))
         for tqn, t in tqns.items():
-            table = result.tables[tqn]
+            table_id = table_ids[tqn]
+            result.tables[tqn] = TableRef(table_id, t.schema, t.name, t.kind)
             seen: set[str] = set()
             for c in t.columns:
                 qn = column_qn(sid, t.schema, t.name, c.name)
                 seen.add(qn)
                 result.bump("columns_seen")
                 values = _column_values(c)
-                obj = existing_columns.get(qn)
+                row = existing_columns.get(qn)
                 display = f"{t.schema}.{t.name}.{c.name}"
-                if obj is None:
-                    obj = CatalogColumn(
-                        datasource=source,
-                        table=table,
-                        name=c.name,
-                        qualified_name=qn,
-                        first_seen=now,
-                        last_seen=now,
-                        **values,
+                if row is None:
+                    new_columns.append(
+                        (
+                            qn,
+                            {
+                                "datasource_id": sid,
+                                "table_id": table_id,
+                                "name": c.name,
+                                "qualified_name": qn,
+                                "first_seen": now,
+                                "last_seen": now,
+                                **values,
+                            },
+                        )
                     )
-                    new_columns.append(obj)
                     result.bump("columns_added")
-                    if table.pk in existing_table_ids:  # a column added to a known table
+                    if table_id in live_table_ids:  # a column added to a known table
                         result.changes.append(
                             Change("column", "added", qn, display, {"data_type": c.data_type})
                         )
                 else:
-                    old_type = obj.data_type
-                    changed = _apply(obj, values)
-                    if obj.removed_at is not None:
-                        obj.removed_at = None
+                    column_ids[qn] = row["id"]
+                    changed = _diff(row, values)
+                    if row["removed_at"] is not None:
                         changed.append("removed_at")
                         result.bump("columns_added")
                         result.changes.append(Change("column", "restored", qn, display))
@@ -284,33 +330,42 @@ def upsert_tables(
                                     "type_changed",
                                     qn,
                                     display,
-                                    {"from": old_type, "to": c.data_type},
+                                    {"from": row["data_type"], "to": c.data_type},
                                 )
                             )
                     if changed:
-                        obj.last_seen = now
-                        upd_columns.append(obj)
-                        upd_column_fields.update([*changed, "last_seen"])
-                result.columns[qn] = obj
-            for obj in columns_by_table.get(table.pk, ()):
-                qn = obj.qualified_name
-                if qn not in seen and obj.removed_at is None:
-                    obj.removed_at = now
-                    removed_columns.append(obj)
+                        upd_columns.append(
+                            _updated(
+                                CatalogColumn,
+                                row,
+                                values,
+                                removed_at=None,
+                                last_seen=now,
+                                updated_at=now,
+                            )
+                        )
+                        upd_column_fields.update([*changed, "last_seen", "updated_at"])
+                result.columns[qn] = ColumnRef(0, table_id, t.schema, t.name, c.name, c.data_type)
+            for row in columns_by_table.get(table_id, ()):
+                if row["qualified_name"] not in seen and row["removed_at"] is None:
+                    removed_column_ids.append(row["id"])
                     result.bump("columns_removed")
                     result.changes.append(
-                        Change("column", "removed", qn, f"{t.schema}.{t.name}.{obj.name}")
+                        Change(
+                            "column",
+                            "removed",
+                            row["qualified_name"],
+                            f"{t.schema}.{t.name}.{row['name']}",
+                        )
                     )
-        CatalogColumn.objects.bulk_create(new_columns, batch_size=BULK_BATCH)
+        ids = bulk.insert_rows(CatalogColumn, [row for _, row in new_columns])
+        column_ids.update((qn, pk) for (qn, _), pk in zip(new_columns, ids, strict=True))
         if upd_columns:
-            upd_column_fields.add("updated_at")
-            CatalogColumn.objects.bulk_update(
-                upd_columns, sorted(upd_column_fields), batch_size=BULK_BATCH
-            )
-        if removed_columns:
-            CatalogColumn.objects.filter(pk__in=[c.pk for c in removed_columns]).update(
-                removed_at=now
-            )
+            CatalogColumn.objects.bulk_update(upd_columns, sorted(upd_column_fields))
+        if removed_column_ids:
+            CatalogColumn.objects.filter(pk__in=removed_column_ids).update(removed_at=now)
+    for qn, ref in result.columns.items():
+        result.columns[qn] = ref._replace(id=column_ids[qn])
     return result
 
 

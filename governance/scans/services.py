@@ -29,7 +29,7 @@ from governance.datasources.connectors import ConnectorError, ErrorCode, TableIn
 from governance.datasources.models import DataSource
 from governance.scanrules import services as scanrules
 from governance.scanrules.matching import Selection
-from pursight import audit, permissions, realtime
+from pursight import audit, bulk, permissions, realtime
 
 from .choices import ACTIVE_STATES, FINAL_STATES, RunState, Trigger
 from .models import COUNTER_FIELDS, Scan, ScanRun, SchemaChange
@@ -210,20 +210,20 @@ class _Progress:
         updates["heartbeat_at"] = timezone.now()
         ScanRun.objects.filter(pk=self.run.pk).update(**updates)
         if result.changes:
-            SchemaChange.objects.bulk_create(
+            bulk.insert_rows(
+                SchemaChange,
                 [
-                    SchemaChange(
-                        run=self.run,
-                        datasource_id=self.run.datasource_id,
-                        asset_type=c.asset_type,
-                        change=c.change,
-                        qualified_name=c.qualified_name,
-                        display_name=c.display_name[:600],
-                        details=c.details,
-                    )
+                    {
+                        "run_id": self.run.pk,
+                        "datasource_id": self.run.datasource_id,
+                        "asset_type": c.asset_type,
+                        "change": c.change,
+                        "qualified_name": c.qualified_name,
+                        "display_name": c.display_name[:600],
+                        "details": c.details,
+                    }
                     for c in result.changes
                 ],
-                batch_size=1000,
             )
         self.run.refresh_from_db(fields=[*COUNTER_FIELDS, "tables_done", "cancel_requested"])
         self.last_beat = time.monotonic()
