@@ -1,6 +1,6 @@
 """Database connectors behind one interface, registered by kind. Free of Django."""
 
-from . import mysql, postgresql, sqlite  # noqa: F401  (register the connectors)
+from . import mysql, postgresql, sqlite  # noqa: F401  (importing registers the connectors)
 from .base import (
     ColumnInfo,
     ConnectionParams,
@@ -10,7 +10,8 @@ from .base import (
     ErrorCode,
     TableInfo,
 )
-from .registry import get_connector, kinds, parse_url, register
+from .registry import get_connector, kinds, register
+from .urls import parse_url
 
 __all__ = [
     "ColumnInfo",

@@ -4,56 +4,117 @@ from __future__ import annotations
 
 import enum
 import re
-import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, Self
 from urllib.parse import quote, quote_plus
 
+DEFAULT_PORTS: dict[str, int] = {"postgresql": 5432, "mysql": 3306}
+REDACTED = "***"
 
-class ErrorCode(str, enum.Enum):
+
+class ErrorCode(enum.StrEnum):
+    """What kind of failure a :class:`ConnectorError` reports."""
+
     AUTH_FAILED = "auth_failed"
     HOST_UNREACHABLE = "host_unreachable"
     DATABASE_MISSING = "database_missing"
     TIMEOUT = "timeout"
     PERMISSION_DENIED = "permission_denied"
-    OBJECT_MISSING = "object_missing"
+    OBJECT_MISSING = "object_missing"  # a schema, table, view or column vanished
     DRIVER_ERROR = "driver_error"
     INVALID_CONFIG = "invalid_config"
 
 
+def scrub(text: str, *secrets: str) -> str:
+    """``text`` with every secret, raw or in a URL/DSN-escaped form, replaced by ``***``."""
+    for secret in secrets:
+        if not secret:
+            continue
+        forms = {
+            secret,
+            quote(secret, safe=""),
+            quote(secret),
+            quote_plus(secret),
+            secret.replace("\\", "\\\\").replace("'", "\\'"),  # libpq conninfo escaping
+        }
+        for form in sorted(forms, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
+    return text
+
+
 class ConnectorError(Exception):
-    """A failure with a code saying which kind, and a message free of secrets."""
+    """A failure with a :class:`ErrorCode` and a plain-words message free of secrets.
 
-    def __init__(self, code: ErrorCode, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+    ``detail`` keeps the (scrubbed) driver message for logs.
+    """
+
+    def __init__(
+        self,
+        code: ErrorCode,
+        message: str,
+        *,
+        detail: str = "",
+        secrets: Iterable[str] = (),
+    ) -> None:
+        hidden = tuple(s for s in secrets if s)
+        self.code = ErrorCode(code)
+        self.message = scrub(message, *hidden)
+        self.detail = scrub(detail, *hidden)
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"ConnectorError({self.code.name}, {self.message!r})"
+
+    def __reduce__(self) -> Any:
+        return (_rebuild_error, (self.code.value, self.message, self.detail))
 
 
-@dataclass(frozen=True)
+def _rebuild_error(code: str, message: str, detail: str) -> ConnectorError:
+    return ConnectorError(ErrorCode(code), message, detail=detail)
+
+
+@dataclass(frozen=True, repr=False)
 class ConnectionParams:
+    """Where and as whom to connect. ``repr`` never shows the password."""
+
     kind: str
     host: str = ""
     port: int | None = None
     database: str = ""
     username: str = ""
-    password: str = field(default="", repr=False)
-    options: dict[str, Any] = field(default_factory=dict)
+    password: str = ""
+    options: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectionParams(kind={self.kind!r}, host={self.host!r}, port={self.port!r}, "
+            f"database={self.database!r}, username={self.username!r}, "
+            f"password={REDACTED if self.password else ''!r}, options={self.options!r})"
+        )
 
     @property
     def where(self) -> str:
+        """The target in words: ``host:port``, or the file path for SQLite."""
         if self.kind == "sqlite":
             return self.database
-        return f"{self.host}:{self.port}" if self.port else self.host
+        port = self.port or DEFAULT_PORTS.get(self.kind)
+        host = self.host or "localhost"
+        if ":" in host:  # IPv6 literal
+            host = f"[{host}]"
+        return f"{host}:{port}" if port else host
 
 
-@dataclass
+@dataclass(frozen=True)
 class ColumnInfo:
     name: str
     data_type: str
     nullable: bool
-    ordinal: int
+    ordinal: int  # 1-based position in the table
     default: str | None = None
     comment: str | None = None
 
@@ -62,11 +123,11 @@ class ColumnInfo:
 class TableInfo:
     schema: str
     name: str
-    kind: str  # "table" | "view"
+    kind: Literal["table", "view"]
     columns: list[ColumnInfo]
     comment: str | None = None
-    definition: str | None = None
-    row_estimate: int | None = None
+    definition: str | None = None  # views only: the SELECT
+    row_estimate: int | None = None  # tables only; None when the server has no estimate
 
 
 @dataclass(frozen=True)
@@ -76,56 +137,78 @@ class ConnectionTestResult:
     latency_ms: float
 
 
-def scrub(text: str, secret: str) -> str:
-    """Remove ``secret`` (and its URL-encoded forms) from ``text``."""
-    if not secret:
-        return text
-    for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
-        text = text.replace(form, "***")
-    return text
-
-
 class Connector(ABC):
-    """A read-only connection to one database."""
+    """A read-only connection to one database; use as a context manager."""
 
     kind: ClassVar[str]
 
     def __init__(
-        self, params: ConnectionParams, *, connect_timeout: int = 10, statement_timeout: int = 30
+        self,
+        params: ConnectionParams,
+        *,
+        connect_timeout: int = 10,
+        statement_timeout: int = 30,
     ) -> None:
+        for name, value in (
+            ("connect_timeout", connect_timeout),
+            ("statement_timeout", statement_timeout),
+        ):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConnectorError(
+                    ErrorCode.INVALID_CONFIG, f"{name} must be a whole number of seconds >= 1."
+                )
         self.params = params
         self.connect_timeout = connect_timeout
         self.statement_timeout = statement_timeout
 
-    def __enter__(self) -> Connector:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.params.where}>"
+
     def close(self) -> None:  # noqa: B027 - optional hook
-        pass
+        """Release connections; the connector may be used again afterwards."""
 
     @abstractmethod
-    def test_connection(self) -> ConnectionTestResult: ...
+    def test_connection(self) -> ConnectionTestResult:
+        """Connect and ask the server version; raises :class:`ConnectorError` on failure."""
 
     @abstractmethod
-    def list_schemas(self) -> list[str]: ...
+    def list_schemas(self) -> list[str]:
+        """The non-system schemas this connection can see."""
 
     @abstractmethod
     def discover(
         self,
         schemas: Iterable[str] | None = None,
         include: Callable[[str, str], bool] | None = None,
-    ) -> Iterator[TableInfo]: ...
+    ) -> Iterator[TableInfo]:
+        """Tables and views of ``schemas`` (default: :meth:`list_schemas`).
+
+        ``include(schema, name)`` filters before any per-table work.
+        """
 
     @abstractmethod
     def sample(
-        self, schema: str, table: str, columns: list[str], limit: int, method: str = "top"
-    ) -> dict[str, list[str | None]]: ...
+        self,
+        schema: str,
+        table: str,
+        columns: list[str],
+        limit: int,
+        method: str = "top",
+    ) -> dict[str, list[str | None]]:
+        """At most ``limit`` values per column, as text, from one bounded query."""
+
+
+SAMPLE_METHODS = ("top", "random")
 
 
 def to_text(value: Any) -> str | None:
+    """A driver value as text: ``None`` stays ``None``, bytes become hex."""
     if value is None:
         return None
     if isinstance(value, bytes | bytearray | memoryview):
@@ -133,14 +216,10 @@ def to_text(value: Any) -> str | None:
     return str(value)
 
 
-def timed(func: Callable[[], str]) -> ConnectionTestResult:
-    start = time.perf_counter()
-    version = func()
-    return ConnectionTestResult(True, version, (time.perf_counter() - start) * 1000)
-
-
 _WS = re.compile(r"\s+")
 
 
-def one_line(text: str, limit: int = 300) -> str:
-    return _WS.sub(" ", text).strip()[:limit]
+def one_line(text: str, limit: int = 400) -> str:
+    """Whitespace collapsed, cut to ``limit`` characters."""
+    text = _WS.sub(" ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1] + "…"

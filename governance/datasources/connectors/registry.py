@@ -1,93 +1,52 @@
-"""Connectors by kind, and source URLs parsed into connection parameters."""
+"""Connector classes registered by kind."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from .base import ConnectionParams, Connector, ConnectorError, ErrorCode
 
 _connectors: dict[str, type[Connector]] = {}
-
-SCHEMES = {
-    "postgresql": "postgresql",
-    "postgres": "postgresql",
-    "postgresql+psycopg": "postgresql",
-    "mysql": "mysql",
-    "mariadb": "mysql",
-    "mysql+pymysql": "mysql",
-    "sqlite": "sqlite",
-}
-DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306}
+_aliases: dict[str, str] = {}
 
 
-def register(kind: str) -> Callable[[type[Connector]], type[Connector]]:
+def register(
+    kind: str, *, aliases: Iterable[str] = ()
+) -> Callable[[type[Connector]], type[Connector]]:
+    """Class decorator: make ``cls`` the connector for ``kind`` (and its ``aliases``)."""
+
     def decorator(cls: type[Connector]) -> type[Connector]:
         cls.kind = kind
         _connectors[kind] = cls
+        for alias in aliases:
+            _aliases[alias] = kind
         return cls
 
     return decorator
 
 
 def kinds() -> list[str]:
+    """The registered kinds, sorted."""
     return sorted(_connectors)
 
 
-def get_connector(params: ConnectionParams, **kwargs: Any) -> Connector:
+def connector_class(kind: str) -> type[Connector]:
+    """The class for ``kind`` or one of its aliases; unknown kinds are INVALID_CONFIG."""
+    name = _aliases.get(kind, kind)
     try:
-        cls = _connectors[params.kind]
+        return _connectors[name]
     except KeyError:
         raise ConnectorError(
             ErrorCode.INVALID_CONFIG,
-            f"Unknown data source kind '{params.kind}'; known kinds: {', '.join(kinds())}.",
+            f"Unknown data source kind '{kind}'; known kinds: {', '.join(kinds())}.",
         ) from None
+
+
+def get_connector(params: ConnectionParams, **kwargs: Any) -> Connector:
+    """A connector for ``params.kind``; ``kwargs`` are the timeouts."""
+    cls = connector_class(params.kind)
+    if params.kind != cls.kind:  # an alias such as "mariadb"
+        params = replace(params, kind=cls.kind)
     return cls(params, **kwargs)
-
-
-def parse_url(url: str) -> ConnectionParams:
-    """``postgresql://user:pass@host:5432/db``, ``mysql://…``, ``sqlite:///path/to.db``."""
-    url = (url or "").strip()
-    scheme, sep, rest = url.partition("://")
-    if not sep:
-        raise ConnectorError(
-            ErrorCode.INVALID_CONFIG,
-            "Malformed URL: expected kind://user:password@host:port/database or sqlite:///path.",
-        )
-    kind = SCHEMES.get(scheme.lower())
-    if kind is None:
-        raise ConnectorError(
-            ErrorCode.INVALID_CONFIG,
-            f"Unknown URL scheme '{scheme}'; use one of: {', '.join(sorted(SCHEMES))}.",
-        )
-    if kind == "sqlite":
-        path = unquote(rest[1:] if rest.startswith("/") else rest)
-        if not path or path == "/":
-            raise ConnectorError(
-                ErrorCode.INVALID_CONFIG, "A sqlite URL needs a file path: sqlite:///path/to.db"
-            )
-        return ConnectionParams(kind="sqlite", database=path)
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        raise ConnectorError(
-            ErrorCode.INVALID_CONFIG, "Malformed URL: the port is not a number."
-        ) from None
-    if not parts.hostname:
-        raise ConnectorError(ErrorCode.INVALID_CONFIG, "Malformed URL: a host is required.")
-    database = unquote(parts.path.lstrip("/"))
-    if not database:
-        raise ConnectorError(
-            ErrorCode.INVALID_CONFIG, "Malformed URL: a database name is required."
-        )
-    return ConnectionParams(
-        kind=kind,
-        host=parts.hostname,
-        port=port or DEFAULT_PORTS[kind],
-        database=database,
-        username=unquote(parts.username or ""),
-        password=unquote(parts.password or ""),
-        options=dict(parse_qsl(parts.query)),
-    )

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection, Engine
-from sqlalchemy.engine.reflection import ObjectKind
+from sqlalchemy.engine.reflection import Inspector, ObjectKind
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import quoted_name
+from sqlalchemy.sql.expression import Select
 
 from .base import (
+    SAMPLE_METHODS,
     ColumnInfo,
+    ConnectionParams,
     ConnectionTestResult,
     Connector,
     ConnectorError,
@@ -21,20 +25,51 @@ from .base import (
     TableInfo,
     one_line,
     scrub,
-    timed,
     to_text,
 )
 
+Phase = Literal["connect", "query"]
+#: Names per batched reflection call when an ``include`` filter picked some of a schema.
+FILTER_CHUNK = 1000
+
 
 class SQLAlchemyConnector(Connector):
-    driver: ClassVar[str]
-    system_schemas: ClassVar[frozenset[str]] = frozenset()
+    """Reflection, sampling and error mapping over a SQLAlchemy engine (no pool kept)."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    driver: ClassVar[str]  # SQLAlchemy drivername, e.g. "postgresql+psycopg"
+    system_schemas: ClassVar[frozenset[str]] = frozenset()
+    options_allowed: ClassVar[frozenset[str]] = frozenset()  # driver options a source may set
+    view_kind: ClassVar[ObjectKind] = ObjectKind.VIEW
+
+    def __init__(
+        self,
+        params: ConnectionParams,
+        *,
+        connect_timeout: int = 10,
+        statement_timeout: int = 30,
+    ) -> None:
+        super().__init__(
+            params, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+        )
         self._engine: Engine | None = None
+        self.validate()
 
     # --- what dialects provide -------------------------------------------------------------
+    def validate(self) -> None:
+        """Reject settings that cannot work, before any connection attempt."""
+        p = self.params
+        if p.port is not None and (
+            isinstance(p.port, bool) or not isinstance(p.port, int) or not 0 < p.port < 65536
+        ):
+            raise self.invalid("the port must be a number from 1 to 65535")
+        unknown = sorted(set(p.options) - self.options_allowed)
+        if unknown:
+            allowed = ", ".join(sorted(self.options_allowed)) or "none"
+            raise self.invalid(
+                f"unsupported option(s) {', '.join(map(repr, unknown))} "
+                f"for {self.kind}; supported: {allowed}"
+            )
+
     def url(self) -> URL:
         p = self.params
         return URL.create(
@@ -46,14 +81,20 @@ class SQLAlchemyConnector(Connector):
             database=p.database or None,
         )
 
-    def connect_args(self) -> dict[str, Any]:
+    def engine_kwargs(self) -> dict[str, Any]:
+        """Extra ``create_engine`` arguments (connect_args, creator…)."""
         return {}
 
-    def on_connect(self, dbapi_connection: Any) -> None:
-        """Make the session read-only and bounded (per dialect)."""
+    def on_engine(self, engine: Engine) -> None:
+        """Install event listeners on a new engine."""
+        sa.event.listen(engine, "connect", self.on_connect)
 
-    def classify_error(self, exc: BaseException, text: str) -> ErrorCode:
-        return ErrorCode.DRIVER_ERROR
+    def on_connect(self, dbapi_connection: Any, record: Any) -> None:
+        """Make a new session read-only and bounded."""
+
+    def classify(self, orig: BaseException, text: str, phase: Phase) -> ErrorCode | None:
+        """The code for a driver exception, or None when unknown (DRIVER_ERROR)."""
+        return None
 
     def version_query(self) -> str:
         return "SELECT version()"
@@ -61,24 +102,39 @@ class SQLAlchemyConnector(Connector):
     def row_estimates(
         self, conn: Connection, schema: str, tables: list[str]
     ) -> dict[str, int | None]:
+        """Estimated rows per table of ``schema``, fetched cheaply (one query if possible)."""
         return {}
 
     def view_definitions(self, conn: Connection, schema: str) -> dict[str, str]:
+        """The SELECT of every view of ``schema``, in one query."""
         return {}
+
+    def view_names(self, inspector: Inspector, schema: str) -> list[str]:
+        return inspector.get_view_names(schema=schema)
+
+    def sample_statement(
+        self, conn: Connection, schema: str, table: str, columns: list[str], limit: int, method: str
+    ) -> Select[Any]:
+        """``SELECT "c1", … FROM "schema"."table" LIMIT n``; every identifier quoted."""
+        return sa.select(*self.source(schema, table, columns).c).limit(limit)
 
     # --- shared machinery ------------------------------------------------------------------
     @property
     def engine(self) -> Engine:
+        """The engine (created lazily; NullPool, so nothing stays open between calls)."""
         if self._engine is None:
             try:
-                engine = sa.create_engine(
-                    self.url(), poolclass=NullPool, connect_args=self.connect_args()
-                )
+                engine = sa.create_engine(self.url(), poolclass=NullPool, **self.engine_kwargs())
             except ConnectorError:
                 raise
-            except Exception as exc:  # a missing driver or a malformed option
-                raise self.error(exc) from None
-            sa.event.listen(engine, "connect", lambda dbapi, _rec: self.on_connect(dbapi))
+            except ImportError as exc:
+                raise ConnectorError(
+                    ErrorCode.DRIVER_ERROR,
+                    f"The database driver for {self.kind} is not installed ({exc.name}).",
+                ) from None
+            except (sa.exc.ArgumentError, TypeError, ValueError) as exc:
+                raise self.invalid(one_line(str(exc))) from None
+            self.on_engine(engine)
             self._engine = engine
         return self._engine
 
@@ -87,140 +143,253 @@ class SQLAlchemyConnector(Connector):
             self._engine.dispose()
             self._engine = None
 
-    def error(self, exc: BaseException, *, what: str = "") -> ConnectorError:
-        original = getattr(exc, "orig", None) or exc
-        text = scrub(one_line(str(original)), self.params.password)
-        code = self.classify_error(original, text)
+    def invalid(self, reason: str) -> ConnectorError:
+        return ConnectorError(
+            ErrorCode.INVALID_CONFIG,
+            f"Invalid connection settings for {self.params.where}: {reason}.",
+            secrets=(self.params.password,),
+        )
+
+    def translate(
+        self, exc: BaseException, *, phase: Phase = "query", what: str = ""
+    ) -> ConnectorError:
+        """The one place where driver exceptions become :class:`ConnectorError`."""
+        if isinstance(exc, ConnectorError):
+            return exc
+        orig: BaseException = exc
+        if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+            orig = exc.orig
         p = self.params
+        text = scrub(one_line(self.driver_text(orig)), p.password)
+        if isinstance(exc, sa.exc.NoSuchTableError):
+            code: ErrorCode | None = ErrorCode.OBJECT_MISSING
+        else:
+            code = self.classify(orig, text, phase)
+        if code is None and phase == "connect" and isinstance(orig, TypeError | ValueError):
+            code = ErrorCode.INVALID_CONFIG
+        code = code or ErrorCode.DRIVER_ERROR
         where = p.where
-        messages = {
-            ErrorCode.AUTH_FAILED: f"Authentication failed for user '{p.username}' on {where}.",
-            ErrorCode.HOST_UNREACHABLE: f"Host {where} is unreachable ({text}).",
-            ErrorCode.DATABASE_MISSING: f"Database '{p.database}' does not exist on {where}.",
-            ErrorCode.TIMEOUT: f"Timed out talking to {where} ({text}).",
-            ErrorCode.PERMISSION_DENIED: f"Permission denied{what and ' on ' + what}: {text}",
-            ErrorCode.OBJECT_MISSING: f"{what or 'An object'} no longer exists ({text}).",
-            ErrorCode.DRIVER_ERROR: f"Driver error from {where}: {text}",
-        }
-        return ConnectorError(code, scrub(messages.get(code, text), p.password))
+        subject = what or where
+        reason = self.server_reason(text)
+        if code is ErrorCode.AUTH_FAILED:
+            message = f"Authentication failed for user '{p.username}' on {where} ({reason})"
+        elif code is ErrorCode.HOST_UNREACHABLE:
+            message = f"Host {where} is unreachable ({self.unreachable_reason(text)})"
+        elif code is ErrorCode.DATABASE_MISSING:
+            message = f"Database '{p.database}' does not exist on {where}"
+        elif code is ErrorCode.TIMEOUT and phase == "connect":
+            message = f"Timed out after {self.connect_timeout}s connecting to {where}"
+        elif code is ErrorCode.TIMEOUT:
+            message = (
+                f"Query on {subject} was stopped by the {self.statement_timeout}s statement "
+                f"timeout ({reason})"
+            )
+        elif code is ErrorCode.PERMISSION_DENIED:
+            message = f"Permission denied for user '{p.username}' on {subject} ({reason})"
+        elif code is ErrorCode.OBJECT_MISSING:
+            thing = f"{what[:1].upper()}{what[1:]}" if what else f"An object on {where}"
+            message = f"{thing} no longer exists, or lacks a requested column ({reason})"
+        elif code is ErrorCode.INVALID_CONFIG:
+            message = f"Invalid connection settings for {where} ({reason})"
+        else:
+            message = f"Database driver error on {subject} ({reason})"
+        return ConnectorError(code, message, detail=text, secrets=(p.password,))
+
+    @staticmethod
+    def driver_text(orig: BaseException) -> str:
+        """The driver's message; ``(errno, message)`` pairs (PyMySQL) read as words."""
+        args = orig.args
+        if len(args) == 2 and isinstance(args[0], int) and isinstance(args[1], str):
+            return f"{args[1]} [error {args[0]}]"
+        return str(orig) or type(orig).__name__
+
+    @staticmethod
+    def server_reason(text: str) -> str:
+        """The server's own words: the part after the last ``FATAL:``/``ERROR:`` if any."""
+        for marker in ("FATAL:", "ERROR:"):
+            if marker in text:
+                text = text.rsplit(marker, 1)[1]
+        return text.strip() or "no details"
+
+    @staticmethod
+    def unreachable_reason(text: str) -> str:
+        low = text.lower()
+        for needles, reason in (
+            (("refused",), "connection refused"),
+            (
+                (
+                    "name or service not known",
+                    "could not translate host",
+                    "failed to resolve host",
+                    "nodename nor servname",
+                    "name resolution",
+                    "getaddrinfo",
+                    "errno -2",
+                    "errno -3",
+                    "errno -5",
+                ),
+                "host name could not be resolved",
+            ),
+            (("no route to host",), "no route to host"),
+            (("network is unreachable",), "network is unreachable"),
+            (("lost connection", "gone away", "closed the connection"), "connection lost"),
+        ):
+            if any(n in low for n in needles):
+                return reason
+        return text
 
     @contextmanager
     def connection(self, what: str = "") -> Iterator[Connection]:
+        """A read-only SQLAlchemy connection; driver errors come out as ConnectorError."""
         try:
-            with self.engine.connect() as conn:
-                yield conn
-                conn.rollback()
+            conn = self.engine.connect()
         except ConnectorError:
             raise
-        except sa.exc.SQLAlchemyError as exc:
-            raise self.error(exc, what=what) from None
-        except OSError as exc:
-            raise self.error(exc, what=what) from None
+        except (sa.exc.SQLAlchemyError, OSError, TypeError, ValueError) as exc:
+            raise self.translate(exc, phase="connect") from None
+        try:
+            with conn:
+                yield conn
+                if conn.in_transaction():
+                    conn.rollback()
+        except ConnectorError:
+            raise
+        except (sa.exc.SQLAlchemyError, OSError) as exc:
+            raise self.translate(exc, phase="query", what=what) from None
 
     def test_connection(self) -> ConnectionTestResult:
-        def probe() -> str:
-            with self.connection() as conn:
-                return str(conn.execute(sa.text(self.version_query())).scalar())
+        start = time.perf_counter()
+        with self.connection() as conn:
+            version = conn.execute(sa.text(self.version_query())).scalar()
+        latency = (time.perf_counter() - start) * 1000
+        return ConnectionTestResult(ok=True, server_version=str(version), latency_ms=latency)
 
-        return timed(probe)
+    def is_system_schema(self, name: str) -> bool:
+        return name in self.system_schemas
 
     def list_schemas(self) -> list[str]:
         with self.connection() as conn:
             names = sa.inspect(conn).get_schema_names()
-        return [n for n in names if n not in self.system_schemas and not n.startswith("pg_")]
+        return sorted(n for n in names if not self.is_system_schema(n))
 
-    def _type_name(self, type_: Any) -> str:
+    def type_name(self, type_: Any, dialect: sa.Dialect) -> str:
+        if isinstance(type_, sa.types.NullType):
+            return ""  # SQLite: no declared type
         try:
-            return type_.compile(dialect=self.engine.dialect)
-        except Exception:
-            return str(type_.__class__.__name__).upper()
+            return str(type_.compile(dialect=dialect))
+        except Exception:  # a type this SQLAlchemy version cannot render
+            return type(type_).__name__.upper()
 
     def discover(
         self,
         schemas: Iterable[str] | None = None,
         include: Callable[[str, str], bool] | None = None,
     ) -> Iterator[TableInfo]:
+        wanted = list(schemas) if schemas is not None else self.list_schemas()
         with self.connection() as conn:
             inspector = sa.inspect(conn)
-            for schema in list(schemas) if schemas is not None else self.list_schemas():
-                tables = [
-                    t
-                    for t in inspector.get_table_names(schema=schema)
-                    if not include or include(schema, t)
-                ]
-                views = [
-                    v
-                    for v in inspector.get_view_names(schema=schema)
-                    if not include or include(schema, v)
-                ]
-                estimates = self.row_estimates(conn, schema, tables) if tables else {}
-                definitions = self.view_definitions(conn, schema) if views else {}
-                for kind, names, object_kind in (
-                    ("table", tables, ObjectKind.TABLE),
-                    ("view", views, ObjectKind.VIEW),
-                ):
-                    if not names:
-                        continue
-                    columns = inspector.get_multi_columns(
-                        schema=schema, filter_names=names, kind=object_kind
+            present = set(inspector.get_schema_names())
+            for schema in wanted:
+                if schema not in present:
+                    continue  # dropped since it was listed
+                yield from self._discover_schema(conn, inspector, schema, include)
+
+    def _discover_schema(
+        self,
+        conn: Connection,
+        inspector: Inspector,
+        schema: str,
+        include: Callable[[str, str], bool] | None,
+    ) -> Iterator[TableInfo]:
+        def keep(names: list[str]) -> list[str]:
+            return sorted(n for n in names if include is None or include(schema, n))
+
+        tables = keep(inspector.get_table_names(schema=schema))
+        views = keep(self.view_names(inspector, schema))
+        estimates = self.row_estimates(conn, schema, tables) if tables else {}
+        definitions = self.view_definitions(conn, schema) if views else {}
+        dialect = conn.dialect
+        kinds: tuple[tuple[Literal["table", "view"], list[str], ObjectKind], ...] = (
+            ("table", tables, ObjectKind.TABLE),
+            ("view", views, self.view_kind),
+        )
+        for kind, names, object_kind in kinds:
+            # Everything at once when nothing is filtered out; else the kept names, in chunks.
+            batches: list[list[str] | None] = (
+                [None]
+                if include is None
+                else [names[i : i + FILTER_CHUNK] for i in range(0, len(names), FILTER_CHUNK)]
+            )
+            for batch in batches if names else []:
+                columns = inspector.get_multi_columns(
+                    schema=schema, filter_names=batch, kind=object_kind
+                )
+                comments: dict[Any, Any] = {}
+                if dialect.supports_comments:
+                    comments = inspector.get_multi_table_comment(
+                        schema=schema, filter_names=batch, kind=object_kind
                     )
-                    try:
-                        comments = inspector.get_multi_table_comment(
-                            schema=schema, filter_names=names, kind=object_kind
-                        )
-                    except NotImplementedError:
-                        comments = {}
-                    for name in names:
-                        key = (schema, name)
-                        cols = columns.get(key) or columns.get((None, name)) or []
-                        comment = (comments.get(key) or comments.get((None, name)) or {}).get(
-                            "text"
-                        )
-                        yield TableInfo(
-                            schema=schema,
-                            name=name,
-                            kind=kind,
-                            comment=comment,
-                            definition=definitions.get(name) if kind == "view" else None,
-                            row_estimate=estimates.get(name) if kind == "table" else None,
-                            columns=[
-                                ColumnInfo(
-                                    name=c["name"],
-                                    data_type=self._type_name(c["type"]),
-                                    nullable=bool(c.get("nullable", True)),
-                                    ordinal=i,
-                                    default=None if c.get("default") is None else str(c["default"]),
-                                    comment=c.get("comment"),
-                                )
-                                for i, c in enumerate(cols, start=1)
-                            ],
-                        )
+                for name in names if batch is None else batch:
+                    yield TableInfo(
+                        schema=schema,
+                        name=name,
+                        kind=kind,
+                        comment=(comments.get((schema, name)) or {}).get("text"),
+                        definition=definitions.get(name) if kind == "view" else None,
+                        row_estimate=estimates.get(name) if kind == "table" else None,
+                        columns=[
+                            self.column_info(c, i, dialect)
+                            for i, c in enumerate(columns.get((schema, name), []), start=1)
+                        ],
+                    )
 
-    def sample_statement(
-        self, schema: str, table: str, columns: list[str], limit: int, method: str
-    ) -> Any:
-        cols = [sa.column(quoted_name(c, quote=True)) for c in columns]
-        source = sa.table(quoted_name(table, quote=True), schema=quoted_name(schema, quote=True))
-        return sa.select(*cols).select_from(source).limit(limit)
-
-    def sample(
-        self, schema: str, table: str, columns: list[str], limit: int, method: str = "top"
-    ) -> dict[str, list[str | None]]:
-        if not columns or limit <= 0:
-            return {c: [] for c in columns}
-        statement = self.sample_statement(schema, table, columns, limit, method)
-        with self.connection(what=f"{schema}.{table}") as conn:
-            rows = conn.execute(statement).fetchmany(limit)
-        values: dict[str, list[str | None]] = {c: [] for c in columns}
-        for row in rows:
-            for c, v in zip(columns, row, strict=False):
-                values[c].append(to_text(v))
-        return values
-
-    def schema_for_sqlite(self) -> str:  # pragma: no cover - overridden
-        return "main"
+    def column_info(self, column: Any, ordinal: int, dialect: sa.Dialect) -> ColumnInfo:
+        """A reflected column (SQLAlchemy's dict) as :class:`ColumnInfo`."""
+        default = column.get("default")
+        return ColumnInfo(
+            name=column["name"],
+            data_type=self.type_name(column["type"], dialect),
+            nullable=bool(column.get("nullable", True)),
+            ordinal=ordinal,
+            default=None if default is None else str(default),
+            comment=column.get("comment"),
+        )
 
     @staticmethod
-    def errors_of(text: str, *needles: str) -> bool:
+    def source(schema: str, table: str, columns: list[str]) -> sa.TableClause:
+        """A table clause whose schema, name and columns are always quoted."""
+        return sa.table(
+            quoted_name(table, quote=True),
+            *(sa.column(quoted_name(c, quote=True)) for c in columns),
+            schema=quoted_name(schema, quote=True),
+        )
+
+    def sample(
+        self,
+        schema: str,
+        table: str,
+        columns: list[str],
+        limit: int,
+        method: str = "top",
+    ) -> dict[str, list[str | None]]:
+        if method not in SAMPLE_METHODS:
+            raise self.invalid(f"unknown sample method {method!r}; use 'top' or 'random'")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise self.invalid("the sample limit must be a whole number >= 0")
+        columns = list(dict.fromkeys(columns))
+        values: dict[str, list[str | None]] = {c: [] for c in columns}
+        if not columns or limit == 0:
+            return values
+        what = f"table '{schema}.{table}'"
+        with self.connection(what=what) as conn:
+            statement = self.sample_statement(conn, schema, table, columns, limit, method)
+            rows = conn.execute(statement).fetchmany(limit)
+        for row in rows:
+            for column, value in zip(columns, row, strict=True):
+                values[column].append(to_text(value))
+        return values
+
+    @staticmethod
+    def contains(text: str, *needles: str) -> bool:
         low = text.lower()
         return any(n in low for n in needles)

@@ -1,7 +1,10 @@
-"""SQLite files, opened read-only (a missing file is an error, never silently created)."""
+"""SQLite files opened read-only (``mode=ro``): a missing file is an error, never created."""
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -10,63 +13,135 @@ from sqlalchemy.engine import URL, Connection
 
 from .base import ConnectorError, ErrorCode
 from .registry import register
-from .sqlalchemy_base import SQLAlchemyConnector
+from .sqlalchemy_base import Phase, SQLAlchemyConnector
+
+#: The progress handler runs every this many SQLite VM instructions to enforce the timeout.
+PROGRESS_STEPS = 10_000
+_IDENT = r'(?:"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|[^\s.(]+)'
+_VIEW_HEAD = re.compile(
+    rf"^\s*CREATE\s+(?:TEMP(?:ORARY)?\s+)?VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?"
+    rf"{_IDENT}(?:\s*\.\s*{_IDENT})?\s*(?:\([^()]*\)\s*)?AS\s+",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def view_select(sql: str) -> str:
+    """The SELECT of a ``CREATE VIEW … AS SELECT …`` statement."""
+    match = _VIEW_HEAD.match(sql)
+    return (sql[match.end() :] if match else sql).strip()
 
 
 @register("sqlite")
 class SQLiteConnector(SQLAlchemyConnector):
     driver = "sqlite+pysqlite"
+    system_schemas = frozenset({"temp"})
+    options_allowed = frozenset({"immutable"})
+
+    def validate(self) -> None:
+        super().validate()
+        if not self.params.database or self.params.database.startswith(":memory:"):
+            raise self.invalid("a SQLite source needs a database file path")
+
+    @property
+    def path(self) -> Path:
+        return Path(self.params.database).expanduser().resolve()
 
     def url(self) -> URL:
-        path = Path(self.params.database).expanduser()
-        if not path.is_file():
+        return URL.create(self.driver)  # the file is opened by creator()
+
+    def engine_kwargs(self) -> dict[str, Any]:
+        return {"creator": self.open_file}
+
+    def open_file(self) -> sqlite3.Connection:
+        """Open the file read-only; refuse (DATABASE_MISSING) rather than create it."""
+        path = self.path
+        if not path.exists():
             raise ConnectorError(
                 ErrorCode.DATABASE_MISSING,
                 f"Database file '{self.params.database}' does not exist.",
             )
-        return URL.create(
-            self.driver, database=f"file:{path.resolve()}?mode=ro", query={"uri": "true"}
-        )
+        if not path.is_file():
+            raise self.invalid(f"'{self.params.database}' is not a file")
+        uri = f"{path.as_uri()}?mode=ro"
+        if str(self.params.options.get("immutable", "")).lower() in {"1", "true", "yes", "on"}:
+            uri += "&immutable=1"
+        return sqlite3.connect(uri, uri=True, timeout=self.connect_timeout, check_same_thread=False)
 
-    def connect_args(self) -> dict[str, Any]:
-        return {"timeout": self.connect_timeout}
-
-    def on_connect(self, dbapi_connection: Any) -> None:
+    def on_connect(self, dbapi_connection: Any, record: Any) -> None:
         dbapi_connection.execute("PRAGMA query_only = ON")
+        info = record.info
+        limit = self.statement_timeout
 
-    def classify_error(self, exc: BaseException, text: str) -> ErrorCode:
-        if self.errors_of(text, "no such table", "no such column"):
+        def over_time() -> int:
+            started = info.get("statement_started")
+            return int(started is not None and time.monotonic() - started > limit)
+
+        dbapi_connection.set_progress_handler(over_time, PROGRESS_STEPS)
+
+    def on_engine(self, engine: sa.Engine) -> None:
+        super().on_engine(engine)
+        sa.event.listen(engine, "before_cursor_execute", self._start_clock)
+
+    @staticmethod
+    def _start_clock(conn: Connection, *args: Any) -> None:
+        conn.info["statement_started"] = time.monotonic()
+
+    def classify(self, orig: BaseException, text: str, phase: Phase) -> ErrorCode | None:
+        if self.contains(text, "no such table", "no such column", "unknown database"):
             return ErrorCode.OBJECT_MISSING
-        if self.errors_of(text, "unable to open database"):
+        if self.contains(text, "unable to open database"):
             return ErrorCode.DATABASE_MISSING
-        if self.errors_of(text, "database is locked"):
+        if self.contains(text, "interrupted", "database is locked", "database table is locked"):
             return ErrorCode.TIMEOUT
-        if self.errors_of(text, "readonly", "read-only", "query_only"):
+        if self.contains(text, "readonly", "read-only"):
             return ErrorCode.PERMISSION_DENIED
-        return ErrorCode.DRIVER_ERROR
+        if self.contains(text, "file is not a database"):
+            return ErrorCode.INVALID_CONFIG
+        return None
 
     def version_query(self) -> str:
         return "SELECT 'SQLite ' || sqlite_version()"
 
-    def list_schemas(self) -> list[str]:
-        return ["main"]
-
     def row_estimates(
         self, conn: Connection, schema: str, tables: list[str]
     ) -> dict[str, int | None]:
-        """``max(rowid)`` per table: an index lookup, not a count."""
+        """``max(rowid)`` per table (a b-tree edge lookup, not a count); ``sqlite_stat1`` for
+        WITHOUT ROWID tables when ANALYZE has been run."""
+        quote = conn.dialect.identifier_preparer.quote_identifier
+        stats = self._stat1(conn, schema)
         estimates: dict[str, int | None] = {}
-        prep = self.engine.dialect.identifier_preparer
         for name in tables:
             try:
-                value = conn.execute(
-                    sa.text(f"SELECT max(rowid) FROM {prep.quote_identifier(name)}")
+                value = conn.exec_driver_sql(
+                    f"SELECT max(rowid) FROM {quote(schema)}.{quote(name)}"
                 ).scalar()
-            except sa.exc.DBAPIError:
-                value = None  # WITHOUT ROWID tables
-            estimates[name] = int(value) if value is not None else 0
+            except sa.exc.DBAPIError:  # WITHOUT ROWID table
+                estimates[name] = stats.get(name)
+            else:
+                estimates[name] = int(value) if value is not None else 0
         return estimates
 
+    @staticmethod
+    def _stat1(conn: Connection, schema: str) -> dict[str, int]:
+        quote = conn.dialect.identifier_preparer.quote_identifier
+        has_stats = conn.exec_driver_sql(
+            f"SELECT 1 FROM {quote(schema)}.sqlite_master "
+            "WHERE type = 'table' AND name = 'sqlite_stat1'"
+        ).first()
+        if not has_stats:
+            return {}
+        rows: dict[str, int] = {}
+        for table, stat in conn.exec_driver_sql(
+            f"SELECT tbl, stat FROM {quote(schema)}.sqlite_stat1"
+        ):
+            head = (stat or "").split(" ", 1)[0]
+            if head.isdigit():
+                rows[table] = max(rows.get(table, 0), int(head))
+        return rows
+
     def view_definitions(self, conn: Connection, schema: str) -> dict[str, str]:
-        rows = conn.execute(sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'view'"))
-        return {name: (sql or "").strip() for name, sql in rows}
+        quote = conn.dialect.identifier_preparer.quote_identifier
+        rows = conn.exec_driver_sql(
+            f"SELECT name, sql FROM {quote(schema)}.sqlite_master WHERE type = 'view'"
+        )
+        return {name: view_select(sql or "") for name, sql in rows}
