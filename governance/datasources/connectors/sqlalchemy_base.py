@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -52,6 +53,10 @@ class SQLAlchemyConnector(Connector):
             params, connect_timeout=connect_timeout, statement_timeout=statement_timeout
         )
         self._engine: Engine | None = None
+        # One connection for the connector's lifetime: a scan samples a thousand tables, and a
+        # new connection each time (TLS, authentication, session settings, SQLite's schema
+        # parse) would cost more than the samples themselves.
+        self._conn: Connection | None = None
         self.validate()
 
     # --- what dialects provide -------------------------------------------------------------
@@ -138,7 +143,14 @@ class SQLAlchemyConnector(Connector):
             self._engine = engine
         return self._engine
 
+    def _drop_connection(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):  # a broken connection is dropped either way
+                conn.close()
+
     def close(self) -> None:
+        self._drop_connection()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
@@ -240,22 +252,30 @@ class SQLAlchemyConnector(Connector):
 
     @contextmanager
     def connection(self, what: str = "") -> Iterator[Connection]:
-        """A read-only SQLAlchemy connection; driver errors come out as ConnectorError."""
+        """The connector's read-only SQLAlchemy connection, opened on first use and kept until
+        :meth:`close`; each use ends its transaction. Driver errors come out as ConnectorError,
+        and a failed connection is dropped so that the next use reconnects."""
+        if self._conn is None or self._conn.closed or self._conn.invalidated:
+            try:
+                self._conn = self.engine.connect()
+            except ConnectorError:
+                raise
+            except (sa.exc.SQLAlchemyError, OSError, TypeError, ValueError) as exc:
+                raise self.translate(exc, phase="connect") from None
+        conn = self._conn
         try:
-            conn = self.engine.connect()
+            yield conn
+            if conn.in_transaction():
+                conn.rollback()
         except ConnectorError:
-            raise
-        except (sa.exc.SQLAlchemyError, OSError, TypeError, ValueError) as exc:
-            raise self.translate(exc, phase="connect") from None
-        try:
-            with conn:
-                yield conn
-                if conn.in_transaction():
-                    conn.rollback()
-        except ConnectorError:
+            self._drop_connection()
             raise
         except (sa.exc.SQLAlchemyError, OSError) as exc:
+            self._drop_connection()
             raise self.translate(exc, phase="query", what=what) from None
+        except BaseException:
+            self._drop_connection()
+            raise
 
     def test_connection(self) -> ConnectionTestResult:
         start = time.perf_counter()
