@@ -119,9 +119,18 @@ class SQLAlchemyConnector(Connector):
 
     def sample_statement(
         self, conn: Connection, schema: str, table: str, columns: list[str], limit: int, method: str
-    ) -> Select[Any]:
-        """``SELECT "c1", … FROM "schema"."table" LIMIT n``; every identifier quoted."""
-        return sa.select(*self.source(schema, table, columns).c).limit(limit)
+    ) -> Select[Any] | str:
+        """``SELECT "c1", … FROM "schema"."table" LIMIT n``; every identifier quoted.
+
+        Plain SQL built with the dialect's quoting: a scan samples every table once, so a
+        compiled-statement cache never hits and compiling would cost more than the query.
+        """
+        quote = conn.dialect.identifier_preparer.quote_identifier
+        # Columns are qualified by an alias: SQLite reads an unknown "name" as a string literal,
+        # but never an unknown "src"."name".
+        alias = quote("src")
+        names = ", ".join(f"{alias}.{quote(c)}" for c in columns)
+        return f"SELECT {names} FROM {quote(schema)}.{quote(table)} AS {alias} LIMIT {int(limit)}"
 
     # --- shared machinery ------------------------------------------------------------------
     @property
@@ -403,10 +412,16 @@ class SQLAlchemyConnector(Connector):
         what = f"table '{schema}.{table}'"
         with self.connection(what=what) as conn:
             statement = self.sample_statement(conn, schema, table, columns, limit, method)
-            rows = conn.execute(statement).fetchmany(limit)
-        for row in rows:
-            for column, value in zip(columns, row, strict=True):
-                values[column].append(to_text(value))
+            if isinstance(statement, str):
+                result = conn.exec_driver_sql(statement)
+            else:
+                result = conn.execute(statement)
+            rows = result.fetchmany(limit)
+        if rows:
+            for column, column_values in zip(columns, zip(*rows, strict=True), strict=True):
+                values[column] = [
+                    v if v is None or type(v) is str else to_text(v) for v in column_values
+                ]
         return values
 
     @staticmethod
