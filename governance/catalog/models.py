@@ -82,6 +82,9 @@ class CatalogTable(Asset):
     comment = models.TextField(blank=True)
     definition = models.TextField(blank=True)
     row_estimate = models.BigIntegerField(null=True, blank=True)
+    # What the last sampling saw: the source's data version, the sampling settings and the
+    # structure. An unchanged token lets an incremental scan skip sampling the table.
+    scan_token = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["schema_id", "name"]

@@ -42,6 +42,7 @@ class ObservedTable:
     definition: str | None = None
     row_estimate: int | None = None
     columns: list[ObservedColumn] = field(default_factory=list)
+    scan_token: str = ""
 
 
 @dataclass
@@ -138,7 +139,9 @@ def upsert_schemas(
     return {n: existing[n] for n in names}, result
 
 
-TABLE_FIELDS = ("kind", "comment", "definition", "row_estimate")
+TABLE_FIELDS = ("kind", "comment", "definition", "row_estimate", "scan_token")
+# Fields that drift with the data: written when they differ, never counted as a change.
+VOLATILE_TABLE_FIELDS = ("row_estimate", "scan_token")
 COLUMN_META_FIELDS = ("data_type", "nullable", "ordinal", "default", "comment")
 PROFILE_FIELDS = (
     "sample_size",
@@ -156,6 +159,7 @@ def _table_values(t: ObservedTable) -> dict[str, Any]:
         "comment": t.comment or "",
         "definition": t.definition or "",
         "row_estimate": t.row_estimate,
+        "scan_token": t.scan_token,
     }
 
 
@@ -177,13 +181,16 @@ def _diff(current: dict[str, Any], values: dict[str, Any]) -> list[str]:
     return [name for name, value in values.items() if current[name] != value]
 
 
-TABLE_ROW = ("id", "qualified_name", "removed_at", *TABLE_FIELDS)
+# Stored values read back for comparison. Instances built for bulk_update carry all of them,
+# so that a field written for one row of a batch keeps its value on the others.
+TABLE_ROW = ("id", "qualified_name", "removed_at", "last_seen", *TABLE_FIELDS)
 COLUMN_ROW = (
     "id",
     "qualified_name",
     "table_id",
     "name",
     "removed_at",
+    "last_seen",
     *COLUMN_META_FIELDS,
     *PROFILE_FIELDS,
 )
@@ -258,7 +265,8 @@ def upsert_tables(
             )
             continue
         table_ids[qn] = row["id"]
-        changed = _diff(row, {k: v for k, v in values.items() if k != "row_estimate"})
+        changed = _diff(row, {k: v for k, v in values.items() if k not in VOLATILE_TABLE_FIELDS})
+        volatile = _diff(row, {k: values[k] for k in VOLATILE_TABLE_FIELDS})
         if row["removed_at"] is not None:
             changed.append("removed_at")
             result.bump("tables_added")
@@ -271,7 +279,11 @@ def upsert_tables(
             upd_tables.append(
                 _updated(CatalogTable, row, values, removed_at=None, last_seen=now, updated_at=now)
             )
-            upd_table_fields.update([*changed, "row_estimate", "last_seen", "updated_at"])
+            upd_table_fields.update([*changed, *VOLATILE_TABLE_FIELDS, "last_seen", "updated_at"])
+        elif volatile and row["scan_token"] != values["scan_token"]:
+            # The data changed and was sampled again: keep the token (and the fresh estimate).
+            upd_tables.append(_updated(CatalogTable, row, values, updated_at=now))
+            upd_table_fields.update([*VOLATILE_TABLE_FIELDS, "updated_at"])
 
     new_columns: list[tuple[str, dict[str, Any]]] = []
     upd_columns: list[CatalogColumn] = []
@@ -367,6 +379,16 @@ def upsert_tables(
     for qn, ref in result.columns.items():
         result.columns[qn] = ref._replace(id=column_ids[qn])
     return result
+
+
+def scan_tokens(source: DataSource, qualified_names: Iterable[str]) -> dict[str, str]:
+    """The stored scan token of each live table among ``qualified_names`` (one query)."""
+    return dict(
+        CatalogTable.objects.live()
+        .filter(datasource=source, qualified_name__in=list(qualified_names))
+        .exclude(scan_token="")
+        .values_list("qualified_name", "scan_token")
+    )
 
 
 def mark_missing(

@@ -35,6 +35,11 @@ class ScanRuleSet(GovernedModel):
     exclude_tables = models.JSONField(default=_list, blank=True)
     exclude_columns = models.JSONField(default=_list, blank=True)
     include_views = models.BooleanField(default=True)
+    incremental = models.BooleanField(
+        default=True,
+        help_text="Skip sampling (and classifying) tables whose structure and data have not "
+        "changed since the last scan, where the engine can tell.",
+    )
     sample_size = models.PositiveIntegerField(
         default=100, validators=[MinValueValidator(0), MaxValueValidator(10_000)]
     )

@@ -69,6 +69,9 @@ class ScanRun(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     tables_total = models.PositiveIntegerField(null=True, blank=True)
     tables_done = models.PositiveIntegerField(default=0)
+    tables_sampled = models.PositiveIntegerField(
+        default=0, help_text="Tables sampled; the others were unchanged since the last scan."
+    )
     locals().update(_counters())
 
     class Meta:

@@ -8,11 +8,13 @@ request between batches. Re-executing a run (a redelivered task) redoes only ide
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -201,12 +203,16 @@ class _Progress:
         if ScanRun.objects.filter(pk=self.run.pk, cancel_requested=True).exists():
             raise ScanCancelled
 
-    def add(self, result: catalog.UpsertResult, tables_done: int = 0) -> None:
+    def add(
+        self, result: catalog.UpsertResult, tables_done: int = 0, tables_sampled: int = 0
+    ) -> None:
         updates: dict[str, Any] = {
             name: F(name) + n for name, n in result.counters.items() if n and name in COUNTER_FIELDS
         }
         if tables_done:
             updates["tables_done"] = F("tables_done") + tables_done
+        if tables_sampled:
+            updates["tables_sampled"] = F("tables_sampled") + tables_sampled
         updates["heartbeat_at"] = timezone.now()
         ScanRun.objects.filter(pk=self.run.pk).update(**updates)
         if result.changes:
@@ -225,7 +231,9 @@ class _Progress:
                     for c in result.changes
                 ],
             )
-        self.run.refresh_from_db(fields=[*COUNTER_FIELDS, "tables_done", "cancel_requested"])
+        self.run.refresh_from_db(
+            fields=[*COUNTER_FIELDS, "tables_done", "tables_sampled", "cancel_requested"]
+        )
         self.last_beat = time.monotonic()
         _publish(self.run)
 
@@ -267,18 +275,56 @@ def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
     return run
 
 
+# Callables returning strings that, when they change, make every table be sampled again (e.g.
+# the classification model's version); later layers register here.
+token_salts: list[Callable[[], str]] = []
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What this run samples and how."""
+
+    selection: Selection
+    rule_set: Any
+    store_samples: bool
+    salt: str
+
+    def token(self, info: TableInfo, columns: list[Any]) -> str:
+        """The table's scan token, or "" when it must be sampled regardless."""
+        if info.data_version is None or not self.rule_set.incremental:
+            return ""
+        parts = [info.data_version, self.salt, *(f"{c.name}:{c.data_type}" for c in columns)]
+        return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:40]
+
+
+def _plan(rule_set: Any, source: DataSource) -> _Plan:
+    salt = "|".join(
+        [
+            str(rule_set.sample_size),
+            rule_set.sample_method,
+            str(source.store_samples),
+            rule_set.updated_at.isoformat() if rule_set.updated_at else "",
+            *(f() for f in token_salts),
+        ]
+    )
+    return _Plan(scanrules.selection_for(rule_set), rule_set, source.store_samples, salt)
+
+
 def _observe(
-    connector: Any, info: TableInfo, selection: Selection, rule_set: Any, store_samples: bool
+    connector: Any, info: TableInfo, plan: _Plan, stored_token: str | None
 ) -> tuple[catalog.ObservedTable, dict[str, list]]:
-    columns = [c for c in info.columns if selection.column(info.schema, info.name, c.name)]
+    """Describe one table; sample it unless its token shows nothing changed since last time."""
+    columns = [c for c in info.columns if plan.selection.column(info.schema, info.name, c.name)]
+    token = plan.token(info, columns)
     samples: dict[str, list] = {}
-    if rule_set.sample_size and columns:
+    unchanged = bool(token) and token == stored_token
+    if plan.rule_set.sample_size and columns and not unchanged:
         samples = connector.sample(
             info.schema,
             info.name,
             [c.name for c in columns],
-            rule_set.sample_size,
-            method=rule_set.sample_method,
+            plan.rule_set.sample_size,
+            method=plan.rule_set.sample_method,
         )
     observed = catalog.ObservedTable(
         schema=info.schema,
@@ -287,6 +333,7 @@ def _observe(
         comment=info.comment,
         definition=info.definition,
         row_estimate=info.row_estimate,
+        scan_token=token,
         columns=[
             catalog.ObservedColumn(
                 name=c.name,
@@ -295,7 +342,7 @@ def _observe(
                 ordinal=c.ordinal,
                 default=c.default,
                 comment=c.comment,
-                profile=profile(samples[c.name], keep_top_values=store_samples)
+                profile=profile(samples[c.name], keep_top_values=plan.store_samples)
                 if c.name in samples
                 else None,
             )
@@ -309,7 +356,8 @@ def _execute(run: ScanRun) -> None:
     scan = Scan.objects.select_related("rule_set", "datasource").get(pk=run.scan_id)
     source = scan.datasource
     rule_set = scan.rule_set or scanrules.default_rule_set(source.kind)
-    selection = scanrules.selection_for(rule_set)
+    plan = _plan(rule_set, source)
+    selection = plan.selection
     batch_size = settings.PURSIGHT_SCAN["BATCH_TABLES"]
     progress = _Progress(run)
     now = timezone.now()
@@ -328,11 +376,18 @@ def _execute(run: ScanRun) -> None:
         warnings: list[str] = []
         for batch in _chunks(infos, batch_size):
             observed, samples = [], {}
+            stored = catalog.scan_tokens(
+                source, [catalog.table_qn(source.pk, t.schema, t.name) for t in batch]
+            )
+            sampled = 0
             for info in batch:
                 progress.beat()
                 try:
                     table, values = _observe(
-                        connector, info, selection, rule_set, source.store_samples
+                        connector,
+                        info,
+                        plan,
+                        stored.get(catalog.table_qn(source.pk, info.schema, info.name)),
                     )
                 except ConnectorError as exc:
                     if exc.code != ErrorCode.OBJECT_MISSING:
@@ -340,6 +395,7 @@ def _execute(run: ScanRun) -> None:
                     warnings.append(f"{info.schema}.{info.name} vanished during the scan; skipped.")
                     continue
                 observed.append(table)
+                sampled += bool(values)
                 for col, vals in values.items():
                     samples[catalog.column_qn(source.pk, info.schema, info.name, col)] = vals
             with transaction.atomic():
@@ -347,7 +403,7 @@ def _execute(run: ScanRun) -> None:
                 for hook in batch_hooks:
                     hook(run, result, samples)
                 seen.update(result.tables)
-                progress.add(result, tables_done=len(batch))
+                progress.add(result, tables_done=len(batch), tables_sampled=sampled)
             progress.check_cancel()
         removed = catalog.mark_missing(
             source,

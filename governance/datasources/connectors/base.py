@@ -128,6 +128,9 @@ class TableInfo:
     comment: str | None = None
     definition: str | None = None  # views only: the SELECT
     row_estimate: int | None = None  # tables only; None when the server has no estimate
+    # An opaque token that changes whenever the table's data may have changed (tables only);
+    # None when the engine cannot tell, and the table must then be sampled on every scan.
+    data_version: str | None = None
 
 
 @dataclass(frozen=True)

@@ -118,6 +118,24 @@ class MySQLConnector(SQLAlchemyConnector):
         )
         return {name: (int(n) if n is not None else None) for name, n in rows}
 
+    def data_versions(
+        self, conn: Connection, schema: str, tables: list[str]
+    ) -> dict[str, str | None]:
+        """``UPDATE_TIME`` with size counters; InnoDB keeps UPDATE_TIME in memory only, so
+        after a server restart it is NULL and the table is sampled again."""
+        rows = conn.execute(
+            sa.text(
+                "SELECT table_name, update_time, table_rows, data_length, auto_increment "
+                "FROM information_schema.tables "
+                "WHERE table_schema = :schema AND table_type = 'BASE TABLE'"
+            ),
+            {"schema": schema},
+        )
+        return {
+            name: (f"my:{updated:%Y%m%d%H%M%S%f}:{n}:{size}:{auto}" if updated else None)
+            for name, updated, n, size, auto in rows
+        }
+
     def view_definitions(self, conn: Connection, schema: str) -> dict[str, str]:
         rows = conn.execute(
             sa.text(

@@ -125,6 +125,27 @@ class PostgreSQLConnector(SQLAlchemyConnector):
         # reltuples is -1 for a table never vacuumed nor analyzed (PostgreSQL 14+).
         return {name: (round(n) if n is not None and n >= 0 else None) for name, n in rows}
 
+    def data_versions(
+        self, conn: Connection, schema: str, tables: list[str]
+    ) -> dict[str, str | None]:
+        """Cumulative insert/update/delete counters and the storage file (changes on TRUNCATE
+        and rewrites). Counters reach the statistics system within about a second of a commit;
+        without statistics (reset, or a foreign table) there is no token."""
+        rows = conn.execute(
+            sa.text(
+                "SELECT c.relname, c.relfilenode, s.n_tup_ins, s.n_tup_upd, s.n_tup_del "
+                "FROM pg_catalog.pg_class c "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "LEFT JOIN pg_catalog.pg_stat_all_tables s ON s.relid = c.oid "
+                "WHERE n.nspname = :schema AND c.relkind IN ('r', 'p', 'm')"
+            ),
+            {"schema": schema},
+        )
+        return {
+            name: (f"pg:{node}:{ins}:{upd}:{dels}" if ins is not None else None)
+            for name, node, ins, upd, dels in rows
+        }
+
     def view_definitions(self, conn: Connection, schema: str) -> dict[str, str]:
         rows = conn.execute(
             sa.text(

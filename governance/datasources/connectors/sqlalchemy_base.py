@@ -110,6 +110,12 @@ class SQLAlchemyConnector(Connector):
         """Estimated rows per table of ``schema``, fetched cheaply (one query if possible)."""
         return {}
 
+    def data_versions(
+        self, conn: Connection, schema: str, tables: list[str]
+    ) -> dict[str, str | None]:
+        """Per table, a token that changes when its data may have changed (one query)."""
+        return {}
+
     def view_definitions(self, conn: Connection, schema: str) -> dict[str, str]:
         """The SELECT of every view of ``schema``, in one query."""
         return {}
@@ -336,6 +342,7 @@ class SQLAlchemyConnector(Connector):
         tables = keep(inspector.get_table_names(schema=schema))
         views = keep(self.view_names(inspector, schema))
         estimates = self.row_estimates(conn, schema, tables) if tables else {}
+        versions = self.data_versions(conn, schema, tables) if tables else {}
         definitions = self.view_definitions(conn, schema) if views else {}
         dialect = conn.dialect
         kinds: tuple[tuple[Literal["table", "view"], list[str], ObjectKind], ...] = (
@@ -366,6 +373,7 @@ class SQLAlchemyConnector(Connector):
                         comment=(comments.get((schema, name)) or {}).get("text"),
                         definition=definitions.get(name) if kind == "view" else None,
                         row_estimate=estimates.get(name) if kind == "table" else None,
+                        data_version=versions.get(name) if kind == "table" else None,
                         columns=[
                             self.column_info(c, i, dialect)
                             for i, c in enumerate(columns.get((schema, name), []), start=1)

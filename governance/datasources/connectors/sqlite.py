@@ -121,6 +121,24 @@ class SQLiteConnector(SQLAlchemyConnector):
                 estimates[name] = int(value) if value is not None else 0
         return estimates
 
+    def data_versions(
+        self, conn: Connection, schema: str, tables: list[str]
+    ) -> dict[str, str | None]:
+        """The database file's (and its write-ahead log's) size and modification time: any
+        write changes them, so every table shares the token."""
+        if schema != "main":
+            return {}
+        path = Path(self.params.database).expanduser()
+        parts = []
+        for file in (path, path.with_name(path.name + "-wal")):
+            try:
+                st = file.stat()
+            except OSError:
+                continue
+            parts.append(f"{st.st_mtime_ns}:{st.st_size}")
+        token = "sqlite:" + ":".join(parts) if parts else None
+        return dict.fromkeys(tables, token)
+
     @staticmethod
     def _stat1(conn: Connection, schema: str) -> dict[str, int]:
         quote = conn.dialect.identifier_preparer.quote_identifier

@@ -247,3 +247,30 @@ def test_connector_errors_surface_codes(tmp_path: Path):
     with pytest.raises(ConnectorError) as err:
         get_connector(ConnectionParams(kind="oracle"))
     assert err.value.code == ErrorCode.INVALID_CONFIG
+
+
+def test_incremental_rescan_samples_only_changed_tables(shop_db, make_source, scan_source):
+    source = make_source(shop_db)
+    first = scan_source(source)
+    assert first.tables_sampled == 3
+    again = scan_source(source)
+    assert again.tables_sampled == 1  # only the view: its data has no version to compare
+    con = sqlite3.connect(shop_db)
+    con.execute("UPDATE customers SET email = NULL")
+    con.commit()
+    con.close()
+    changed = scan_source(source)
+    assert changed.tables_sampled == 3  # a SQLite write changes every table's version
+    email = CatalogColumn.objects.get(table__name="customers", name="email")
+    assert email.null_fraction == 1.0 and changed.columns_changed >= 1
+
+
+def test_full_rescan_when_incremental_is_off(shop_db, make_source, scan_source):
+    from governance.scanrules.models import ScanRuleSet
+
+    source = make_source(shop_db)
+    scan = services.default_scan(actor=None, source=source)
+    scan.rule_set = ScanRuleSet.objects.create(name="full", incremental=False)
+    scan.save()
+    scan_source(source)
+    assert scan_source(source).tables_sampled == 3
