@@ -73,8 +73,11 @@ UNFOLD = {
                 "title": "Access control",
                 "items": [
                     _item("Collections", "account_tree", "admin:rbac_collection_changelist"),
+                    _item("Role assignments", "badge", "admin:rbac_roleassignment_changelist"),
+                    _item("Roles", "shield_person", "admin:rbac_role_changelist"),
                     _item("Users", "person", "admin:auth_user_changelist"),
                     _item("Groups", "group", "admin:auth_group_changelist"),
+                    _item("API tokens", "key", "admin:core_apitoken_changelist"),
                     _item("Audit trail", "receipt_long", "admin:core_auditevent_changelist"),
                 ],
             },

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("governance.scans.api.urls")),
     path("", include("governance.classifications.api.urls")),
     path("", include("governance.compliance.api.urls")),
+    path("", include("pursight.core.api.urls")),
 ]
 
 urlpatterns = [

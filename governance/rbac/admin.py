@@ -3,23 +3,59 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
-from guardian.admin import GuardedModelAdminMixin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
-from pursight.admin import PurSightModelAdmin
+from pursight import permissions
+from pursight.admin import GovernedTabularInline, PurSightModelAdmin
 
-from . import services
-from .models import Collection
+from . import roles, services
+from .models import Collection, Role, RoleAssignment
+
+
+class RoleAssignmentInline(GovernedTabularInline):
+    model = RoleAssignment
+    fk_name = "collection"
+    fields = ["role", "user", "group", "created_at"]
+    readonly_fields = ["created_at"]
+    verbose_name_plural = "Role assignments (apply to this collection and everything below)"
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # ``obj`` is the collection: its Collection Admins see and change its assignments.
+        if obj is None:
+            return permissions.can_any(request.user, RoleAssignment, "view")
+        return permissions.can(request.user, "change", obj)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_view_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # immutable: revoke and assign again
 
 
 @admin.register(Collection)
-class CollectionAdmin(GuardedModelAdminMixin, PurSightModelAdmin):
+class CollectionAdmin(PurSightModelAdmin):
     collection_permission = "manage_collection"
     list_display = ["indented_name", "slug", "parent", "description"]
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "description"]
     fields = ["name", "parent", "description"]
     ordering = ["path"]
+    inlines = [RoleAssignmentInline]
 
     @admin.display(description="Collection", ordering="path")
     def indented_name(self, obj: Collection) -> str:
@@ -28,3 +64,196 @@ class CollectionAdmin(GuardedModelAdminMixin, PurSightModelAdmin):
     def save_service(self, request: HttpRequest, obj: Collection, form: Any, change: bool) -> None:
         saved = services.save_collection(actor=request.user, collection=obj)
         obj.pk, obj.path = saved.pk, saved.path
+
+    def delete_model(self, request: HttpRequest, obj: Collection) -> None:
+        services.delete_collection(actor=request.user, collection=obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not RoleAssignment:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for assignment in formset.deleted_objects:
+            services.revoke_role(actor=request.user, assignment=assignment)
+        for assignment in instances:
+            if assignment.pk is None:
+                services.assign_role(
+                    actor=request.user,
+                    role=assignment.role,
+                    collection=form.instance,
+                    user=assignment.user,
+                    group=assignment.group,
+                )
+        return None
+
+
+def _collection_perm_queryset():
+    return Permission.objects.filter(
+        content_type=ContentType.objects.get_for_model(Collection),
+        codename__in=roles.COLLECTION_PERMISSIONS,
+    )
+
+
+@admin.register(Role)
+class RoleAdmin(ModelAdmin):
+    """Built-in roles are read-only; platform administrators define custom ones."""
+
+    list_display = ["name", "permission_list", "is_builtin", "description"]
+    list_filter = ["is_builtin"]
+    search_fields = ["name", "description"]
+    fields = ["name", "description", "permissions", "is_builtin"]
+    readonly_fields = ["is_builtin"]
+    filter_horizontal = ["permissions"]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("permissions")
+
+    @admin.display(description="Permissions")
+    def permission_list(self, obj: Role) -> str:
+        return ", ".join(sorted(p.codename for p in obj.permissions.all()))
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "permissions":
+            kwargs["queryset"] = _collection_perm_queryset()
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return (
+            request.user.is_active
+            and request.user.is_superuser
+            and (obj is None or not obj.is_builtin)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_change_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Role, form: Any, change: bool) -> None:
+        pass  # saved with its permissions in save_related
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        saved = services.save_role(
+            actor=request.user,
+            role=form.instance if change else None,
+            name=form.cleaned_data["name"],
+            description=form.cleaned_data.get("description", ""),
+            codenames=[p.codename for p in form.cleaned_data["permissions"]],
+        )
+        form.instance.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: Role) -> None:
+        services.delete_role(actor=request.user, role=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for role in queryset:
+            self.delete_model(request, role)
+
+
+@admin.register(RoleAssignment)
+class RoleAssignmentAdmin(PurSightModelAdmin):
+    collection_permission = "manage_collection"
+    list_display = ["collection", "role", "principal_repr", "created_at", "created_by"]
+    list_filter = ["role", "collection"]
+    list_select_related = ["role", "collection", "user", "group", "created_by"]
+    search_fields = ["user__username", "group__name", "collection__name", "role__name"]
+    fields = ["collection", "role", "user", "group"]
+
+    @admin.display(description="Held by")
+    def principal_repr(self, obj: RoleAssignment) -> str:
+        return obj.principal_repr
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # immutable: revoke and assign again
+
+    def save_service(
+        self, request: HttpRequest, obj: RoleAssignment, form: Any, change: bool
+    ) -> None:
+        created = services.assign_role(
+            actor=request.user,
+            role=obj.role,
+            collection=obj.collection,
+            user=obj.user,
+            group=obj.group,
+        )
+        obj.pk = created.pk
+
+    def delete_model(self, request: HttpRequest, obj: RoleAssignment) -> None:
+        services.revoke_role(actor=request.user, assignment=obj)
+
+
+# --- Users and groups: Django's admins on the PurSight skin, plus the access report ----------
+
+User = get_user_model()
+for _model in (User, Group):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+def can_see_access(request: HttpRequest, user: Any) -> bool:
+    viewer = request.user
+    return bool(
+        viewer.is_active
+        and (viewer.is_superuser or viewer.pk == user.pk or viewer.has_perm("auth.view_user"))
+    )
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+    readonly_fields = ["access_link", "last_login", "date_joined"]
+    list_display = ["username", "email", "is_active", "is_staff", "is_superuser", "last_login"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None:
+            fieldsets.insert(1, ("Access", {"fields": ["access_link"]}))
+        return fieldsets
+
+    @admin.display(description="What can this user see and do")
+    def access_link(self, obj: Any) -> str:
+        if obj is None or obj.pk is None:
+            return "-"
+        url = reverse("admin:auth_user_access", args=[obj.pk])
+        return format_html('<a href="{}">Effective permissions and why</a>', url)
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/access/",
+                self.admin_site.admin_view(self.access_view),
+                name="auth_user_access",
+            ),
+            *super().get_urls(),
+        ]
+
+    def access_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        try:
+            target = get_object_or_404(User, pk=int(object_id))
+        except ValueError:
+            raise Http404 from None
+        if not can_see_access(request, target):
+            raise DjangoPermissionDenied
+        report = services.explain_access(target)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Access of {target.get_username()}",
+            "target": target,
+            "report": report,
+            "codenames": roles.COLLECTION_PERMISSIONS,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "rbac/user_access.html", context)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin, ModelAdmin):
+    pass

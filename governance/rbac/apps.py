@@ -9,7 +9,8 @@ class RbacConfig(AppConfig):
     def ready(self) -> None:
         from pursight import permissions
 
-        from .models import Collection
+        from . import signals
+        from .models import Collection, RoleAssignment
 
         permissions.register(
             Collection,
@@ -21,3 +22,11 @@ class RbacConfig(AppConfig):
                 "delete": "manage_collection",
             },
         )
+        # Role assignments are seen and changed only by Collection Admins (of the subtree).
+        manage = "manage_collection"
+        permissions.register(
+            RoleAssignment,
+            collection_lookup="collection",
+            actions={"view": manage, "add": manage, "change": manage, "delete": manage},
+        )
+        signals.connect()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -69,3 +72,92 @@ class CollectionGroupObjectPermission(GroupObjectPermissionBase):
 
     class Meta(GroupObjectPermissionBase.Meta):
         unique_together = [("group", "permission", "content_object")]
+
+
+class Role(models.Model):
+    """A named set of collection permissions (Purview's collection roles). Built-in roles are
+    created by a data migration and cannot be edited or deleted; custom roles can."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    permissions = models.ManyToManyField(
+        "auth.Permission",
+        related_name="+",
+        blank=True,
+        help_text="Collection permissions this role grants on the collection and below.",
+    )
+    is_builtin = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RoleAssignment(models.Model):
+    """A role held by one user or one group on a collection and everything below it."""
+
+    role = models.ForeignKey(Role, on_delete=models.PROTECT, related_name="assignments")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="role_assignments"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    group = models.ForeignKey(
+        "auth.Group",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="role_assignments",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["collection__path", "role__name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, group__isnull=True)
+                    | models.Q(user__isnull=True, group__isnull=False)
+                ),
+                name="rbac_roleassignment_user_xor_group",
+            ),
+            models.UniqueConstraint(
+                fields=["role", "collection", "user"],
+                condition=models.Q(user__isnull=False),
+                name="rbac_roleassignment_unique_user",
+            ),
+            models.UniqueConstraint(
+                fields=["role", "collection", "group"],
+                condition=models.Q(group__isnull=False),
+                name="rbac_roleassignment_unique_group",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal_repr} is {self.role} on {self.collection}"
+
+    @property
+    def principal(self) -> Any:
+        return self.user if self.user_id else self.group
+
+    @property
+    def principal_repr(self) -> str:
+        if self.user_id:
+            return f"user {self.user}"
+        return f"group {self.group}"

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils.text import slugify
 
-from pursight import audit
+from pursight import audit, permissions
 
-from .models import PATH_SEP, Collection
+from . import roles, signals
+from .models import (
+    PATH_SEP,
+    Collection,
+    CollectionGroupObjectPermission,
+    CollectionUserObjectPermission,
+    Role,
+    RoleAssignment,
+)
 
 
 def _compute_path(collection: Collection) -> str:
@@ -108,3 +121,328 @@ def delete_collection(*, actor: Any, collection: Collection) -> None:
         )
     audit.record(actor=actor, action="collection.delete", obj=collection)
     collection.delete()
+
+
+# --- Roles and role assignments --------------------------------------------------------------
+
+
+def _is_system(actor: Any) -> bool:
+    return actor is None
+
+
+def _check_manages(actor: Any, collection: Collection) -> None:
+    """Only Collection Admins of ``collection`` (or an ancestor) change its role assignments."""
+    if _is_system(actor):
+        return
+    if not permissions.scope(actor, roles.MANAGE_COLLECTION).contains(collection.pk):
+        raise permissions.PermissionDenied(
+            f"You may assign roles on '{collection}' only as a Collection Admin of it "
+            "or of a collection above it."
+        )
+
+
+def _collection_permissions(codenames: Iterable[str]) -> list[Permission]:
+    ct = ContentType.objects.get_for_model(Collection)
+    wanted = set(codenames)
+    found = list(Permission.objects.filter(content_type=ct, codename__in=wanted))
+    missing = wanted - {p.codename for p in found}
+    if missing:
+        raise ValidationError(f"Unknown collection permissions: {', '.join(sorted(missing))}.")
+    return found
+
+
+def role_codenames(role: Role) -> set[str]:
+    return {p.codename for p in role.permissions.all()}
+
+
+def _principal_filter(*, user: Any = None, group: Any = None) -> dict[str, Any]:
+    return {"user": user} if user is not None else {"group": group}
+
+
+def _perm_table(*, user: Any = None, group: Any = None) -> type:
+    return CollectionUserObjectPermission if user is not None else CollectionGroupObjectPermission
+
+
+def _granted_codenames(
+    *, collection: Collection, user: Any = None, group: Any = None, exclude_pk: int | None = None
+) -> set[str]:
+    """Codenames that the principal's assignments on ``collection`` grant (minus one)."""
+    qs = RoleAssignment.objects.filter(
+        collection=collection, **_principal_filter(user=user, group=group)
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return set(qs.values_list("role__permissions__codename", flat=True)) - {None}
+
+
+def _sync_rows(
+    *, collection: Collection, user: Any = None, group: Any = None, removable: set[str]
+) -> None:
+    """Make the principal's guardian rows on ``collection`` match its role assignments.
+
+    Rows for codenames granted by some assignment are created; rows in ``removable`` that no
+    remaining assignment grants are deleted. Other rows (granted outside roles) are left alone.
+    """
+    granted = _granted_codenames(collection=collection, user=user, group=group)
+    table = _perm_table(user=user, group=group)
+    principal = _principal_filter(user=user, group=group)
+    existing = set(
+        table.objects.filter(content_object=collection, **principal).values_list(
+            "permission__codename", flat=True
+        )
+    )
+    to_add = _collection_permissions(granted - existing) if granted - existing else []
+    to_remove = (removable & existing) - granted
+    with signals.role_sync():
+        table.objects.bulk_create(
+            [table(permission=p, content_object=collection, **principal) for p in to_add],
+            ignore_conflicts=True,
+        )
+        if to_remove:
+            table.objects.filter(
+                content_object=collection, permission__codename__in=to_remove, **principal
+            ).delete()
+    if user is not None:
+        permissions.forget(user)
+
+
+def _lock_principal(*, collection: Collection, user: Any = None, group: Any = None) -> None:
+    """Serialise concurrent assign/revoke for one principal on one collection."""
+    list(
+        RoleAssignment.objects.select_for_update()
+        .filter(collection=collection, **_principal_filter(user=user, group=group))
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def assign_role(
+    *, actor: Any, role: Role, collection: Collection, user: Any = None, group: Any = None
+) -> RoleAssignment:
+    """Give ``user`` or ``group`` ``role`` on ``collection`` and its subtree (idempotent)."""
+    if (user is None) == (group is None):
+        raise ValidationError("Assign a role to exactly one user or one group.")
+    _check_manages(actor, collection)
+    _lock_principal(collection=collection, user=user, group=group)
+    assignment, created = RoleAssignment.objects.get_or_create(
+        role=role,
+        collection=collection,
+        **_principal_filter(user=user, group=group),
+        defaults={"created_by": actor if getattr(actor, "pk", None) else None},
+    )
+    _sync_rows(collection=collection, user=user, group=group, removable=set())
+    if created:
+        audit.record(
+            actor=actor,
+            action="roleassignment.create",
+            obj=assignment,
+            changes={
+                "role": role.name,
+                "collection": collection.pk,
+                "user": user.pk if user is not None else None,
+                "group": group.pk if group is not None else None,
+                "permissions": sorted(role_codenames(role)),
+            },
+        )
+    return assignment
+
+
+@transaction.atomic
+def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
+    """Remove an assignment; permissions still granted by another assignment survive."""
+    collection = assignment.collection
+    _check_manages(actor, collection)
+    user, group = assignment.user, assignment.group
+    _lock_principal(collection=collection, user=user, group=group)
+    role = assignment.role
+    codenames = role_codenames(role)
+    audit.record(
+        actor=actor,
+        action="roleassignment.delete",
+        obj=assignment,
+        changes={
+            "role": role.name,
+            "collection": collection.pk,
+            "user": user.pk if user is not None else None,
+            "group": group.pk if group is not None else None,
+            "permissions": sorted(codenames),
+        },
+    )
+    assignment.delete()
+    _sync_rows(collection=collection, user=user, group=group, removable=codenames)
+
+
+def _check_superuser(actor: Any) -> None:
+    if not _is_system(actor) and not getattr(actor, "is_superuser", False):
+        raise permissions.PermissionDenied("Only platform administrators manage roles.")
+
+
+@transaction.atomic
+def save_role(
+    *,
+    actor: Any,
+    name: str,
+    codenames: Iterable[str],
+    description: str = "",
+    role: Role | None = None,
+) -> Role:
+    """Create a custom role, or change one (its assignments' permissions follow)."""
+    _check_superuser(actor)
+    perms = _collection_permissions(codenames)
+    if role is not None and role.pk is not None:
+        role = Role.objects.select_for_update().get(pk=role.pk)
+        if role.is_builtin:
+            raise ValidationError("Built-in roles cannot be changed; create a custom role.")
+        before = {"name": role.name, "permissions": sorted(role_codenames(role))}
+        action = "role.update"
+    else:
+        role, before, action = Role(is_builtin=False), {}, "role.create"
+    role.name = name.strip()
+    role.slug = slugify(role.name) or "role"
+    role.description = description
+    role.full_clean(exclude=["permissions"])
+    role.save()
+    old = set(before.get("permissions", []))
+    role.permissions.set(perms)
+    new = {p.codename for p in perms}
+    audit.record(
+        actor=actor,
+        action=action,
+        obj=role,
+        changes=audit.diff(before, {"name": role.name, "permissions": sorted(new)}),
+    )
+    if old != new:
+        for assignment in RoleAssignment.objects.filter(role=role).select_related(
+            "collection", "user", "group"
+        ):
+            _sync_rows(
+                collection=assignment.collection,
+                user=assignment.user,
+                group=assignment.group,
+                removable=old - new,
+            )
+    return role
+
+
+@transaction.atomic
+def delete_role(*, actor: Any, role: Role) -> None:
+    _check_superuser(actor)
+    if role.is_builtin:
+        raise ValidationError("Built-in roles cannot be deleted.")
+    if role.assignments.exists():
+        raise ValidationError("Revoke the role's assignments before deleting it.")
+    audit.record(actor=actor, action="role.delete", obj=role)
+    role.delete()
+
+
+def assignments_manageable_by(actor: Any) -> QuerySet[RoleAssignment]:
+    """Assignments on collections where ``actor`` is a Collection Admin."""
+    qs = RoleAssignment.objects.select_related("role", "collection", "user", "group")
+    return permissions.restrict(qs, actor, permissions.VIEW)
+
+
+# --- "What can this user see and do, and why" ------------------------------------------------
+
+
+@dataclass
+class Grant:
+    """One source of permissions: a role assignment or a raw guardian row."""
+
+    collection: Collection
+    codenames: set[str]
+    reason: str
+
+
+@dataclass
+class CollectionAccess:
+    collection: Collection
+    permissions: dict[str, list[str]] = field(default_factory=dict)  # codename -> reasons
+
+
+@dataclass
+class AccessReport:
+    user: Any
+    everything: list[str]  # global reasons (superuser, model-wide permission)
+    collections: list[CollectionAccess]
+
+
+def _grants_of(user: Any) -> list[Grant]:
+    group_ids = list(user.groups.values_list("pk", flat=True))
+    grants: list[Grant] = []
+    covered: set[tuple[str, int, int, str]] = set()  # (kind, principal, collection, codename)
+    assignments = (
+        RoleAssignment.objects.filter(Q(user=user) | Q(group_id__in=group_ids))
+        .select_related("role", "collection", "group")
+        .prefetch_related("role__permissions")
+    )
+    for a in assignments:
+        codes = {p.codename for p in a.role.permissions.all()}
+        via = "" if a.user_id else f" via group '{a.group}'"
+        grants.append(Grant(a.collection, codes, f"{a.role.name} on '{a.collection}'{via}"))
+        kind, principal = ("u", a.user_id) if a.user_id else ("g", a.group_id)
+        covered |= {(kind, principal, a.collection_id, c) for c in codes}
+    raw_user = CollectionUserObjectPermission.objects.filter(user=user).select_related(
+        "permission", "content_object"
+    )
+    raw_group = CollectionGroupObjectPermission.objects.filter(
+        group_id__in=group_ids
+    ).select_related("permission", "content_object", "group")
+    for row in raw_user:
+        if ("u", user.pk, row.content_object_id, row.permission.codename) not in covered:
+            grants.append(
+                Grant(
+                    row.content_object,
+                    {row.permission.codename},
+                    f"direct object permission on '{row.content_object}' (not from a role)",
+                )
+            )
+    for row in raw_group:
+        if ("g", row.group_id, row.content_object_id, row.permission.codename) not in covered:
+            grants.append(
+                Grant(
+                    row.content_object,
+                    {row.permission.codename},
+                    f"group '{row.group}' object permission on '{row.content_object}' "
+                    "(not from a role)",
+                )
+            )
+    return grants
+
+
+def explain_access(user: Any) -> AccessReport:
+    """Per collection, the effective permissions of ``user`` and which grant gives each one."""
+    everything: list[str] = []
+    if not user.is_active:
+        return AccessReport(user, ["inactive user: no access"], [])
+    if user.is_superuser:
+        everything.append("superuser: every permission on every collection")
+    model_wide = sorted(c for c in roles.COLLECTION_PERMISSIONS if user.has_perm(f"rbac.{c}"))
+    if model_wide and not user.is_superuser:
+        everything.append(
+            "model-wide permission (user or group) on every collection: " + ", ".join(model_wide)
+        )
+    grants = _grants_of(user)
+    if not grants:
+        return AccessReport(user, everything, [])
+    tops = {g.collection.path for g in grants}
+    subtree = Q()
+    for p in tops:
+        subtree |= Q(path__startswith=p)
+    rows: list[CollectionAccess] = []
+    for collection in Collection.objects.filter(subtree).order_by("path"):
+        access = CollectionAccess(collection)
+        for g in grants:
+            if not collection.path.startswith(g.collection.path):
+                continue
+            where = "" if g.collection.pk == collection.pk else " (inherited)"
+            for codename in sorted(g.codenames):
+                access.permissions.setdefault(codename, []).append(g.reason + where)
+        # The gate has the last word: list only what it grants.
+        access.permissions = {
+            c: r
+            for c, r in sorted(access.permissions.items())
+            if permissions.scope(user, c).contains(collection.pk)
+        }
+        if access.permissions:
+            rows.append(access)
+    return AccessReport(user, everything, rows)

@@ -2,18 +2,24 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, viewsets
+from rest_framework import permissions as drf_permissions
+from rest_framework.request import Request
+
 from pursight import permissions
 from pursight.api import GovernedModelViewSet
 
 from .. import services
-from ..models import Collection
-from .serializers import CollectionSerializer
+from ..models import Collection, Role, RoleAssignment
+from .serializers import CollectionSerializer, RoleAssignmentSerializer, RoleSerializer
 
 
 class CollectionViewSet(GovernedModelViewSet):
     queryset = Collection.objects.all()
     serializer_class = CollectionSerializer
     filterset_fields = ["parent"]
+    search_fields = ["name", "slug", "description"]
     ordering_fields = ["path", "name"]
 
     def perform_create(self, serializer: Any) -> None:
@@ -39,3 +45,74 @@ class CollectionViewSet(GovernedModelViewSet):
 
     def perform_destroy(self, instance: Collection) -> None:
         services.delete_collection(actor=self.request.user, collection=instance)
+
+
+class RoleAssignmentViewSet(GovernedModelViewSet):
+    """Who holds which role where. Visible to and managed by Collection Admins of the subtree.
+    Assignments are immutable: revoke and assign again."""
+
+    queryset = RoleAssignment.objects.select_related("role", "collection", "user", "group")
+    serializer_class = RoleAssignmentSerializer
+    http_method_names = ["get", "post", "delete", "head", "options"]
+    filterset_fields = ["role", "collection", "user", "group"]
+    ordering_fields = ["created_at", "collection__path"]
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.assign_role(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance: RoleAssignment) -> None:
+        services.revoke_role(actor=self.request.user, assignment=instance)
+
+
+class ReadOrSuperuser(drf_permissions.BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in drf_permissions.SAFE_METHODS:
+            return True
+        return bool(request.user.is_active and request.user.is_superuser)
+
+
+class RoleViewSet(viewsets.ModelViewSet):
+    """Roles are named sets of collection permissions; everyone signed in reads them, platform
+    administrators define custom ones. Built-in roles are read-only."""
+
+    queryset = Role.objects.prefetch_related("permissions")
+    serializer_class = RoleSerializer
+    permission_classes = [drf_permissions.IsAuthenticated, ReadOrSuperuser]
+    filterset_fields = ["is_builtin"]
+    search_fields = ["name", "description"]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.save_role(
+            actor=self.request.user,
+            name=data["name"],
+            description=data.get("description", ""),
+            codenames=[p.codename for p in data.get("permissions", [])],
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        role = serializer.instance
+        data = serializer.validated_data
+        serializer.instance = services.save_role(
+            actor=self.request.user,
+            role=role,
+            name=data.get("name", role.name),
+            description=data.get("description", role.description),
+            codenames=[p.codename for p in data["permissions"]]
+            if "permissions" in data
+            else services.role_codenames(role),
+        )
+
+    def perform_destroy(self, instance: Role) -> None:
+        services.delete_role(actor=self.request.user, role=instance)
+
+    def handle_exception(self, exc: Exception):
+        if isinstance(exc, permissions.PermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc))
+        elif isinstance(exc, DjangoValidationError):
+            exc = exceptions.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            )
+        return super().handle_exception(exc)
