@@ -73,3 +73,23 @@ def mysql_database(admin_url: str) -> Iterator[str]:
         with conn.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
         conn.close()
+
+
+@contextmanager
+def celery_broker(url: str, *, eager: bool = False) -> Iterator[Any]:
+    """Point the Celery app at ``url`` for the duration; its cached connection pools are reset
+    on the way in and out, so no later test talks to this broker by accident."""
+    from pursight.celery import app
+
+    def reset() -> None:
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    saved = (app.conf.task_always_eager, app.conf.broker_url)
+    app.conf.task_always_eager, app.conf.broker_url = eager, url
+    reset()
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = saved
+        reset()

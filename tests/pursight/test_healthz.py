@@ -17,15 +17,11 @@ def test_healthz_ok_in_embedded_mode(client):
 
 
 def test_healthz_is_503_when_the_broker_is_down(client, settings):
-    from pursight.celery import app
+    from pursight.testing import celery_broker
 
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    saved = app.conf.broker_url
-    app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens there
-    try:
+    with celery_broker("redis://127.0.0.1:1/0"):  # nothing listens there
         response = client.get("/healthz")
-    finally:
-        app.conf.broker_url = saved
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "degraded" and body["checks"]["broker"]["ok"] is False

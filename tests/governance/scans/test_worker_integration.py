@@ -25,7 +25,7 @@ from governance.scans import services
 from governance.scans.choices import FINAL_STATES, RunState
 from governance.scans.models import ScanRun
 from pursight.celery import app as celery_app
-from pursight.testing import service_url
+from pursight.testing import celery_broker, service_url
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,12 +37,15 @@ def broker():
     if connection.vendor != "postgresql":
         service_url("DATABASE_URL")  # skip (or fail in CI) without a shared catalog database
         pytest.skip("the worker test needs a PostgreSQL catalog (DATABASE_URL)")
-    conf = celery_app.conf
-    saved = (conf.task_always_eager, conf.broker_url)
-    conf.task_always_eager = False
-    conf.broker_url = redis_url
-    yield redis_url
-    conf.task_always_eager, conf.broker_url = saved
+    import redis
+
+    # Messages left by an earlier session (e.g. a killed worker's) would name runs of another
+    # test database: start from empty queues.
+    redis.Redis.from_url(redis_url).delete(
+        "default", "scans", "unacked", "unacked_index", "unacked_mutex"
+    )
+    with celery_broker(redis_url):
+        yield redis_url
 
 
 def _db_url() -> str:
@@ -95,14 +98,20 @@ def start_worker(redis_url: str, **extra_env: str) -> subprocess.Popen:
             return worker
         if worker.poll() is not None:
             raise RuntimeError("the Celery worker exited at start-up")
-    worker.kill()
+    stop(worker, signal.SIGKILL)
     raise RuntimeError("the Celery worker did not answer within 30 s")
 
 
 def stop(worker: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if worker.poll() is None:
-        os.killpg(worker.pid, sig)
-        worker.wait(timeout=20)
+    """Stop the worker (warm shutdown by default), killing it if it does not exit in time."""
+    if worker.poll() is not None:
+        return
+    os.killpg(worker.pid, sig)
+    try:
+        worker.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=15)
 
 
 def wait_for(run: ScanRun, predicate, timeout: float = 60) -> ScanRun:
