@@ -89,6 +89,23 @@ def test_api_throttling_configured():
     assert "rest_framework.authtoken" not in settings.INSTALLED_APPS
 
 
+@pytest.mark.django_db
+def test_api_calls_are_throttled_per_user(make_user, monkeypatch):
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+    from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+
+    rates = {"user": "3/min", "anon": "2/min"}
+    monkeypatch.setattr(UserRateThrottle, "THROTTLE_RATES", rates)
+    monkeypatch.setattr(AnonRateThrottle, "THROTTLE_RATES", rates)
+    cache.clear()
+    client = APIClient()
+    client.force_authenticate(make_user("busy"))
+    codes = [client.get("/api/v1/datasources/").status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+    cache.clear()
+
+
 def test_security_headers(client):
     r = client.get("/admin/login/")
     assert "frame-ancestors 'none'" in r["Content-Security-Policy"]
