@@ -70,6 +70,17 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "Compliance",
+                "items": [
+                    _item("Dashboard", "monitoring", "admin:compliance_dashboard"),
+                    _item("Findings", "report", "admin:compliance_finding_changelist"),
+                    _item("Frameworks", "gavel", "admin:compliance_framework_changelist"),
+                    _item("Rules", "rule", "admin:compliance_rule_changelist"),
+                    _item("Evaluations", "fact_check", "admin:compliance_evaluationrun_changelist"),
+                    _item("Reports", "description", "admin:compliance_compliancereport_changelist"),
+                ],
+            },
+            {
                 "title": "Access control",
                 "items": [
                     _item("Collections", "account_tree", "admin:rbac_collection_changelist"),

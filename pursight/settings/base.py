@@ -191,6 +191,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.scans.tasks.detect_stale_runs",
         "schedule": 60.0,
     },
+    "evaluate-compliance": {
+        "task": "governance.compliance.tasks.evaluate_all",
+        "schedule": 6 * 3600.0,
+    },
 }
 
 # --- Scans ---

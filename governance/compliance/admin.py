@@ -1,0 +1,588 @@
+"""Compliance admin: frameworks with controls and rules inline, the rule test bench, findings
+with filters and bulk transitions, evaluation runs, reports and the compliance dashboard."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from unfold.decorators import action, display
+
+from pursight import permissions
+from pursight.admin import (
+    GovernedTabularInline,
+    ObjectActionsMixin,
+    PurSightModelAdmin,
+    ReadOnlyAdminMixin,
+)
+
+from . import services
+from .choices import FindingStatus, ReportFormat, ReportState
+from .downloads import report_response
+from .models import ComplianceReport, Control, EvaluationRun, Finding, Framework, Rule
+
+
+class OfficerAdminMixin:
+    """Frameworks, controls and rules: staff read them; Compliance Officers change them."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_active and services.can_manage(request.user)
+
+    has_add_permission = has_change_permission  # type: ignore[assignment]
+    has_delete_permission = has_change_permission  # type: ignore[assignment]
+
+
+class ControlInline(OfficerAdminMixin, GovernedTabularInline):
+    model = Control
+    fields = ["code", "title", "description"]
+
+
+class RuleInline(OfficerAdminMixin, GovernedTabularInline):
+    model = Rule
+    fields = ["code", "name", "control", "asset_type", "scope", "condition", "severity", "enabled"]
+    show_change_link = True
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "control":
+            framework_id = request.resolver_match.kwargs.get("object_id")
+            kwargs["queryset"] = Control.objects.filter(framework_id=framework_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def _save_definition(actor: Any, obj: Any) -> Any:
+    if isinstance(obj, Framework):
+        return services.save_framework(actor=actor, framework=obj)
+    if isinstance(obj, Control):
+        return services.save_control(actor=actor, control=obj)
+    return services.save_rule(actor=actor, rule=obj)
+
+
+@admin.register(Framework)
+class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
+    list_display = ["name", "code", "version", "enabled", "builtin", "rule_count", "last_score"]
+    list_filter = ["enabled"]
+    search_fields = ["code", "name"]
+    fields = ["code", "name", "version", "description", "url", "enabled", "edited_locally"]
+    readonly_fields = ["edited_locally"]
+    inlines = [ControlInline, RuleInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["evaluate_selected"]
+    actions_detail = ["evaluate_detail", "report_csv", "report_pdf"]
+
+    def get_queryset(self, request: HttpRequest):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(n_rules=Count("rules"))
+
+    @display(description="Built in", boolean=True)
+    def builtin(self, obj: Framework) -> bool:
+        return obj.is_builtin
+
+    @display(description="Rules", ordering="n_rules")
+    def rule_count(self, obj: Framework) -> int:
+        return obj.n_rules
+
+    @display(description="Last score")
+    def last_score(self, obj: Framework) -> str:
+        run = obj.evaluation_runs.filter(datasource__isnull=True).first()
+        return "-" if run is None or run.score is None else f"{run.score:.1f}%"
+
+    @display(description="Edited locally")
+    def edited_locally(self, obj: Framework) -> str:
+        return ", ".join(obj.locally_edited_fields()) or "-"
+
+    def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        _save_definition(request.user, obj)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            services.delete_object(actor=request.user, obj=obj)
+        for obj in instances:
+            if isinstance(obj, Rule):
+                obj.framework = form.instance
+            _save_definition(request.user, obj)
+        formset.save_m2m()
+
+    def _evaluate(self, request: HttpRequest, framework: Framework) -> None:
+        run = self.call_service(request, services.evaluate_framework, framework=framework)
+        if run is not None:
+            s = services.summarize(run)
+            self.report(
+                request,
+                True,
+                f"{framework}: {s.rules} rules, {s.checked} asset checks, {s.opened} opened, "
+                f"{s.closed} closed, {s.still_open} open"
+                + (f", {s.skipped} skipped (not available yet)" if s.skipped else "")
+                + ".",
+            )
+
+    @admin.action(description="Evaluate now")
+    def evaluate_selected(self, request: HttpRequest, queryset: Any) -> None:
+        for framework in queryset:
+            self._evaluate(request, framework)
+
+    def _framework(self, request: HttpRequest, object_id: Any) -> Framework:
+        framework = Framework.objects.filter(pk=object_id).first()
+        if framework is None:
+            raise Http404
+        return framework
+
+    @action(description="Evaluate now", url_path="evaluate", icon="rule")
+    def evaluate_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        framework = self._framework(request, object_id)
+        self._evaluate(request, framework)
+        return redirect(self.change_url(framework))
+
+    def _report(self, request: HttpRequest, object_id: Any, fmt: str) -> HttpResponseRedirect:
+        framework = self._framework(request, object_id)
+        report = self.call_service(
+            request, services.request_report, framework=framework, format=fmt
+        )
+        if report is not None:
+            self.report(request, True, f"Report #{report.pk} queued; it appears under Reports.")
+        return redirect(reverse("admin:compliance_compliancereport_changelist"))
+
+    @action(description="Report (CSV)", url_path="report-csv", icon="table_view")
+    def report_csv(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        return self._report(request, object_id, ReportFormat.CSV)
+
+    @action(description="Evidence pack (PDF)", url_path="report-pdf", icon="picture_as_pdf")
+    def report_pdf(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+        return self._report(request, object_id, ReportFormat.PDF)
+
+
+class RuleForm(forms.ModelForm):
+    class Meta:
+        model = Rule
+        fields = [
+            "framework",
+            "control",
+            "code",
+            "name",
+            "description",
+            "asset_type",
+            "scope",
+            "condition",
+            "severity",
+            "remediation",
+            "enabled",
+        ]
+        help_texts = {
+            "scope": 'e.g. {"name_pattern": "^(pan|card_number)$", "datasource_kind": '
+            '["postgresql"]}. Filters: collection, datasource, datasource_kind, name_pattern, '
+            "schema_pattern, table_pattern, data_type_pattern, classification, "
+            "sensitivity_label, tag.",
+            "condition": 'e.g. {"type": "has_owner", "inherit": true} or {"type": "expression", '
+            '"expr": {"==": ["nullable", false]}}.',
+        }
+
+
+@admin.register(Rule)
+class RuleAdmin(OfficerAdminMixin, PurSightModelAdmin):
+    form = RuleForm
+    change_form_template = "compliance/rule_change_form.html"
+    list_display = ["name", "code", "framework", "control", "asset_type", "severity", "enabled"]
+    list_filter = ["framework", "severity", "asset_type", "enabled"]
+    list_select_related = ["framework", "control"]
+    search_fields = ["code", "name"]
+
+    def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        _save_definition(request.user, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and "_preview" in request.POST:
+            return self.preview_view(request, object_id, form_url)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def preview_view(self, request: HttpRequest, object_id: str | None, form_url: str):
+        """The test bench: evaluate the unsaved form data and show what it would flag."""
+        obj = self.get_object(request, object_id) if object_id else None
+        if object_id and obj is None:
+            raise Http404
+        add = obj is None
+        form_class = self.get_form(request, obj, change=not add)
+        form = form_class(request.POST, instance=obj)
+        preview = None
+        if form.is_valid():
+            rule = form.save(commit=False)
+            try:
+                preview = services.preview_rule(actor=request.user, rule=rule)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+        fieldsets = self.get_fieldsets(request, obj)
+        admin_form = helpers.AdminForm(
+            form, list(fieldsets), {}, self.get_readonly_fields(request, obj), model_admin=self
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Rule test bench",
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "preview": preview,
+        }
+        return self.render_change_form(
+            request, context, add=add, change=not add, obj=obj, form_url=form_url
+        )
+
+
+class AgeFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request: HttpRequest, model_admin: Any):
+        return [("7d", "< 7 days"), ("30d", "7–30 days"), ("90d", "30–90 days"), ("older", "older")]
+
+    def queryset(self, request: HttpRequest, queryset: Any):
+        return queryset.filter(services.age_filter(self.value())) if self.value() else queryset
+
+
+class CollectionFilter(admin.SimpleListFilter):
+    title = "collection"
+    parameter_name = "collection"
+
+    def lookups(self, request: HttpRequest, model_admin: Any):
+        return [
+            (c.pk, str(c)) for c in permissions.allowed_collections(request.user, "view_catalog")
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: Any):
+        return queryset.filter(datasource__collection=self.value()) if self.value() else queryset
+
+
+class TransitionForm(forms.Form):
+    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@admin.register(Finding)
+class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
+    list_display = [
+        "asset_name",
+        "rule",
+        "framework",
+        "severity_label",
+        "status",
+        "datasource",
+        "assignee",
+        "due_date",
+        "first_seen",
+        "last_seen",
+    ]
+    list_filter = [
+        "framework",
+        "severity",
+        "status",
+        CollectionFilter,
+        "assignee",
+        AgeFilter,
+    ]
+    list_select_related = ["rule", "framework", "datasource", "assignee"]
+    search_fields = ["qualified_name", "asset_name", "rule__code", "rule__name"]
+    fields = [
+        "rule",
+        "framework",
+        "asset_type",
+        "asset_name",
+        "qualified_name",
+        "datasource",
+        "status",
+        "severity",
+        "evidence_display",
+        "remediation",
+        "first_seen",
+        "last_seen",
+        "closed_at",
+        "closed_by_run",
+        "assignee",
+        "due_date",
+        "justification",
+        "risk_expires_on",
+        "reason",
+        "history",
+    ]
+    readonly_fields = [f for f in fields if f not in ("assignee", "due_date")]
+    actions = [
+        "acknowledge",
+        "start_remediation",
+        "resolve",
+        "reopen",
+        "accept_risk",
+        "mark_false_positive",
+    ]
+    collection_permission = "manage_compliance"
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self):
+        urls = super().get_urls()
+        dashboard = path(
+            "dashboard/",
+            self.admin_site.admin_view(self.dashboard_view),
+            name="compliance_dashboard",
+        )
+        return [dashboard, *urls]
+
+    @display(
+        description="Severity",
+        ordering="severity",
+        label={"critical": "danger", "high": "warning", "medium": "info", "low": "success"},
+    )
+    def severity_label(self, obj: Finding) -> str:
+        return obj.severity
+
+    @display(description="Evidence")
+    def evidence_display(self, obj: Finding) -> str:
+        return format_html("<pre>{}</pre>", json.dumps(obj.evidence, indent=2, default=str))
+
+    @display(description="Remediation")
+    def remediation(self, obj: Finding) -> str:
+        return obj.rule.remediation
+
+    @display(description="History")
+    def history(self, obj: Finding) -> str:
+        lines = [
+            f"{e.at:%Y-%m-%d %H:%M} {e.actor_repr}: {e.from_status or '∅'} → {e.to_status}"
+            + (f" ({e.note})" if e.note else "")
+            for e in obj.events.all()
+        ]
+        return format_html("<pre>{}</pre>", "\n".join(lines))
+
+    def save_service(self, request: HttpRequest, obj: Finding, form: Any, change: bool) -> None:
+        services.assign_finding(
+            actor=request.user, finding=obj, assignee=obj.assignee, due_date=obj.due_date
+        )
+
+    def _bulk(self, request: HttpRequest, queryset: Any, to: str, **kwargs: Any) -> None:
+        result = services.bulk_transition(actor=request.user, findings=queryset, to=to, **kwargs)
+        if result.done:
+            self.report(
+                request,
+                True,
+                f"{len(result.done)} finding(s) now {FindingStatus(to).label.lower()}.",
+            )
+        for finding, error in result.refused[:10]:
+            self.report(request, False, f"{finding}: {error}")
+        if len(result.refused) > 10:
+            self.report(request, False, f"… and {len(result.refused) - 10} more refused.")
+
+    @admin.action(description="Acknowledge")
+    def acknowledge(self, request: HttpRequest, queryset: Any) -> None:
+        self._bulk(request, queryset, FindingStatus.ACKNOWLEDGED)
+
+    @admin.action(description="Start remediation")
+    def start_remediation(self, request: HttpRequest, queryset: Any) -> None:
+        self._bulk(request, queryset, FindingStatus.IN_REMEDIATION)
+
+    @admin.action(description="Resolve")
+    def resolve(self, request: HttpRequest, queryset: Any) -> None:
+        self._bulk(request, queryset, FindingStatus.RESOLVED)
+
+    @admin.action(description="Reopen")
+    def reopen(self, request: HttpRequest, queryset: Any) -> None:
+        self._bulk(request, queryset, FindingStatus.OPEN)
+
+    def _with_form(
+        self, request: HttpRequest, queryset: Any, to: str, title: str, needs: list[str]
+    ):
+        """Bulk transitions needing input: an intermediate page, then the service."""
+        if "apply" in request.POST:
+            form = TransitionForm(request.POST)
+            if form.is_valid():
+                data = {k: v for k, v in form.cleaned_data.items() if k in needs or k == "note"}
+                self._bulk(
+                    request,
+                    queryset,
+                    to,
+                    **{k: (v or ("" if k != "expires_on" else None)) for k, v in data.items()},
+                )
+                return None
+        else:
+            form = TransitionForm()
+        for name in list(form.fields):
+            if name not in needs and name != "note":
+                del form.fields[name]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "queryset": queryset,
+            "action": request.POST.get("action"),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "compliance/transition_form.html", context)
+
+    @admin.action(description="Accept risk…")
+    def accept_risk(self, request: HttpRequest, queryset: Any):
+        return self._with_form(
+            request,
+            queryset,
+            FindingStatus.ACCEPTED_RISK,
+            "Accept the risk",
+            ["justification", "expires_on"],
+        )
+
+    @admin.action(description="Mark false positive…")
+    def mark_false_positive(self, request: HttpRequest, queryset: Any):
+        return self._with_form(
+            request, queryset, FindingStatus.FALSE_POSITIVE, "Mark as false positive", ["reason"]
+        )
+
+    def dashboard_view(self, request: HttpRequest) -> TemplateResponse:
+        if not self.has_view_permission(request):
+            raise permissions.PermissionDenied("You may not view compliance findings.")
+        data = services.dashboard(request.user)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Compliance dashboard",
+            "data": data,
+            "chart": trend_svg(data["trend"]),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "compliance/dashboard.html", context)
+
+
+COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"]
+
+
+def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h: int = 220) -> str:
+    """A small inline SVG line chart of scores (0–100 %) per framework over days."""
+    days = sorted({d for points in trend.values() for d, _ in points})
+    if not days:
+        return ""
+    pad = 30
+    x_of = {d: pad + (w - 2 * pad) * (i / max(1, len(days) - 1)) for i, d in enumerate(days)}
+
+    def y(v: float) -> float:
+        return h - pad - (h - 2 * pad) * v / 100
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
+        'role="img" aria-label="Compliance score trend">',
+        f'<line x1="{pad}" y1="{y(0)}" x2="{w - pad}" y2="{y(0)}" stroke="#999"/>',
+        f'<line x1="{pad}" y1="{y(100)}" x2="{w - pad}" y2="{y(100)}" stroke="#ddd"/>',
+        f'<text x="2" y="{y(100) + 4}" font-size="10">100%</text>',
+        f'<text x="2" y="{y(0) + 4}" font-size="10">0%</text>',
+        f'<text x="{pad}" y="{h - 8}" font-size="10">{days[0]}</text>',
+        f'<text x="{w - pad - 60}" y="{h - 8}" font-size="10">{days[-1]}</text>',
+    ]
+    for i, (code, points) in enumerate(sorted(trend.items())):
+        color = COLORS[i % len(COLORS)]
+        coords = " ".join(f"{x_of[d]:.1f},{y(v):.1f}" for d, v in points if v is not None)
+        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
+        for d, v in points:
+            if v is not None:
+                parts.append(f'<circle cx="{x_of[d]:.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}"/>')
+        parts.append(
+            f'<text x="{w - pad + 2 - 60}" y="{pad + 12 * i}" font-size="10" fill="{color}">'
+            f"{code}</text>"
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+@admin.register(EvaluationRun)
+class EvaluationRunAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
+    list_display = [
+        "id",
+        "framework",
+        "datasource",
+        "trigger",
+        "state",
+        "started_at",
+        "rules_evaluated",
+        "rules_skipped",
+        "assets_checked",
+        "findings_opened",
+        "findings_closed",
+        "findings_open",
+        "score",
+    ]
+    list_filter = ["framework", "trigger", "state"]
+    list_select_related = ["framework", "datasource"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return (
+            request.user.is_active and request.user.is_staff and services.can_manage(request.user)
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+
+@admin.register(ComplianceReport)
+class ComplianceReportAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
+    list_display = ["__str__", "framework", "format", "state", "requested_at", "size", "download"]
+    list_filter = ["framework", "format", "state"]
+    exclude = ["content"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def get_queryset(self, request: HttpRequest):
+        return services.visible_reports(request.user).defer("content")
+
+    def get_urls(self):
+        download = path(
+            "<int:report_id>/download/",
+            self.admin_site.admin_view(self.download_view),
+            name="compliance_compliancereport_download",
+        )
+        return [download, *super().get_urls()]
+
+    @display(description="File")
+    def download(self, obj: ComplianceReport) -> str:
+        if obj.state != ReportState.DONE:
+            return obj.error[:80] if obj.error else "-"
+        url = reverse("admin:compliance_compliancereport_download", args=[obj.pk])
+        return format_html('<a href="{}">Download</a>', url)
+
+    def download_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
+        report = (
+            services.visible_reports(request.user)
+            .filter(pk=report_id, state=ReportState.DONE)
+            .first()
+        )
+        if report is None:
+            raise Http404
+        return report_response(report)

@@ -1,0 +1,244 @@
+"""The compliance API. Writes go through services; the permission gate decides visibility."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import permissions as drf_permissions
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.viewsets import GenericViewSet
+
+from governance.datasources.models import DataSource
+from pursight import permissions
+from pursight.api import GovernedViewSetMixin
+
+from .. import services
+from ..choices import ReportState, Severity, Trigger
+from ..downloads import report_response
+from ..models import Control, EvaluationRun, Finding, Framework, Rule
+from .serializers import (
+    AssignSerializer,
+    ControlSerializer,
+    EvaluateSerializer,
+    EvaluationRunSerializer,
+    FindingSerializer,
+    FrameworkSerializer,
+    ReportSerializer,
+    RuleSerializer,
+    TransitionSerializer,
+)
+
+
+class OfficerWrites(drf_permissions.BasePermission):
+    """Frameworks, controls and rules: any signed-in user reads; Compliance Officers write."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        if request.method in drf_permissions.SAFE_METHODS:
+            return True
+        return services.can_manage(request.user)
+
+
+class DefinitionViewSet(viewsets.ModelViewSet):
+    permission_classes = [drf_permissions.IsAuthenticated, OfficerWrites]
+    saver: Any = None
+
+    def perform_create(self, serializer: Any) -> None:
+        obj = serializer.Meta.model(**serializer.validated_data)
+        serializer.instance = type(self).saver(actor=self.request.user, obj=obj)
+
+    def perform_update(self, serializer: Any) -> None:
+        obj = serializer.instance
+        for k, v in serializer.validated_data.items():
+            setattr(obj, k, v)
+        serializer.instance = type(self).saver(actor=self.request.user, obj=obj)
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.delete_object(actor=self.request.user, obj=instance)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, permissions.PermissionDenied):
+            exc = exceptions.PermissionDenied(str(exc))
+        elif isinstance(exc, DjangoValidationError):
+            exc = exceptions.ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+            )
+        return super().handle_exception(exc)
+
+
+def _save_framework(*, actor: Any, obj: Framework) -> Framework:
+    return services.save_framework(actor=actor, framework=obj)
+
+
+def _save_control(*, actor: Any, obj: Control) -> Control:
+    return services.save_control(actor=actor, control=obj)
+
+
+def _save_rule(*, actor: Any, obj: Rule) -> Rule:
+    return services.save_rule(actor=actor, rule=obj)
+
+
+class FrameworkViewSet(DefinitionViewSet):
+    queryset = Framework.objects.all()
+    serializer_class = FrameworkSerializer
+    saver = staticmethod(_save_framework)
+    search_fields = ["code", "name"]
+    filterset_fields = ["enabled", "code"]
+
+    @action(detail=True, methods=["post"], serializer_class=EvaluateSerializer)
+    def evaluate(self, request: Request, pk: Any = None) -> Response:
+        framework = self.get_object()
+        data = EvaluateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        source = None
+        if data.validated_data["datasource"]:
+            source = get_object_or_404(
+                permissions.restrict(DataSource.objects.all(), request.user),
+                pk=data.validated_data["datasource"],
+            )
+        run = services.evaluate_framework(
+            actor=request.user, framework=framework, datasource=source, trigger=Trigger.API
+        )
+        return Response(EvaluationRunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class ControlViewSet(DefinitionViewSet):
+    queryset = Control.objects.select_related("framework")
+    serializer_class = ControlSerializer
+    saver = staticmethod(_save_control)
+    filterset_fields = ["framework"]
+
+
+class RuleViewSet(DefinitionViewSet):
+    queryset = Rule.objects.select_related("control", "framework")
+    serializer_class = RuleSerializer
+    saver = staticmethod(_save_rule)
+    filterset_fields = ["framework", "control", "severity", "asset_type", "enabled"]
+    search_fields = ["code", "name"]
+
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        """The rule test bench: what the (unsaved) rule in the body would flag now."""
+        serializer = RuleSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        control = data.get("control")
+        rule = Rule(**data, framework_id=control.framework_id if control else None)
+        preview = services.preview_rule(actor=request.user, rule=rule, limit=50)
+        return Response(
+            {
+                "checked": preview.checked,
+                "failing": preview.failing,
+                "skipped": preview.skipped,
+                "condition": preview.description,
+                "samples": [v.__dict__ for v in preview.samples],
+            }
+        )
+
+
+class FindingFilter(django_filters.FilterSet):
+    framework = django_filters.CharFilter(field_name="framework__code")
+    collection = django_filters.NumberFilter(field_name="datasource__collection")
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
+    age = django_filters.ChoiceFilter(
+        choices=[
+            ("7d", "< 7 days"),
+            ("30d", "7–30 days"),
+            ("90d", "30–90 days"),
+            ("older", "older"),
+        ],
+        method="filter_age",
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["framework", "rule", "status", "severity", "datasource", "assignee", "asset_type"]
+
+    def filter_age(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(services.age_filter(value)) if value else queryset
+
+
+class FindingViewSet(
+    GovernedViewSetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, GenericViewSet
+):
+    queryset = Finding.objects.select_related("rule", "framework", "datasource", "assignee")
+    serializer_class = FindingSerializer
+    filterset_class = FindingFilter
+    search_fields = ["qualified_name", "asset_name"]
+    ordering_fields = ["first_seen", "last_seen", "severity", "status"]
+    gate_actions = {"transition": "transition", "assign": "assign"}
+
+    @action(detail=True, methods=["post"], serializer_class=TransitionSerializer)
+    def transition(self, request: Request, pk: Any = None) -> Response:
+        finding = self.get_object()
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.transition_finding(
+            actor=request.user, finding=finding, **data.validated_data
+        )
+        return Response(FindingSerializer(finding).data)
+
+    @action(detail=True, methods=["post"], serializer_class=AssignSerializer)
+    def assign(self, request: Request, pk: Any = None) -> Response:
+        finding = self.get_object()
+        data = AssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        finding = services.assign_finding(
+            actor=request.user, finding=finding, **data.validated_data
+        )
+        return Response(FindingSerializer(finding).data)
+
+
+class EvaluationRunViewSet(viewsets.ReadOnlyModelViewSet):
+    """Evaluation runs summarise whole frameworks: Compliance Officers only."""
+
+    queryset = EvaluationRun.objects.select_related("framework")
+    serializer_class = EvaluationRunSerializer
+    filterset_fields = ["framework", "datasource", "trigger"]
+
+    def get_queryset(self) -> Any:
+        if not services.can_manage(self.request.user):
+            return EvaluationRun.objects.none()
+        return super().get_queryset()
+
+
+class ReportViewSet(
+    mixins.CreateModelMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    GenericViewSet,
+):
+    """Reports of a framework, built in the background; each user sees their own."""
+
+    serializer_class = ReportSerializer
+
+    def get_queryset(self) -> Any:
+        return services.visible_reports(self.request.user)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        report = services.request_report(
+            actor=request.user,
+            framework=serializer.validated_data["framework"],
+            format=serializer.validated_data["format"],
+        )
+        report.refresh_from_db()
+        return Response(ReportSerializer(report).data, status=status.HTTP_202_ACCEPTED)
+
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, pk: Any = None) -> HttpResponse:
+        report = self.get_object()
+        if report.state != ReportState.DONE:
+            return Response(
+                {"detail": f"The report is {report.state}."}, status=status.HTTP_409_CONFLICT
+            )
+        return report_response(report)

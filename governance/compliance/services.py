@@ -1,0 +1,792 @@
+"""Compliance services: rules, evaluation (set-based), the finding lifecycle, reports, scores.
+
+Every write happens here, in one transaction, with an audit record. Evaluation costs a constant
+number of queries per rule whatever the number of assets (inserts of new findings are batched).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from governance.datasources.models import DataSource
+from pursight import audit, permissions
+
+from . import evaluation
+from .choices import (
+    ACTIVE_STATUSES,
+    TRANSITIONS,
+    UNRESOLVED_STATUSES,
+    FindingStatus,
+    ReportFormat,
+    ReportState,
+    RunState,
+    Severity,
+    Trigger,
+)
+from .models import (
+    ComplianceReport,
+    Control,
+    EvaluationRun,
+    Finding,
+    FindingEvent,
+    Framework,
+    Rule,
+    RuleResult,
+    SchemaChangeAcknowledgement,
+    ScoreSnapshot,
+)
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+MANAGE = "manage_compliance"
+
+
+# --- permissions -----------------------------------------------------------------------------
+
+
+def can_manage(user: Any) -> bool:
+    """Compliance Officers (manage_compliance on some collection) manage frameworks and rules."""
+    return user is None or bool(permissions.scope(user, MANAGE))
+
+
+def _check_manage(actor: Any) -> None:
+    if not can_manage(actor):
+        raise permissions.PermissionDenied(
+            "You need the Compliance Officer role (manage_compliance) on a collection."
+        )
+
+
+def _actor_repr(actor: Any) -> str:
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_username()[:150]
+    return "system"
+
+
+def _user(actor: Any) -> Any:
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- frameworks, controls, rules -------------------------------------------------------------
+
+
+def validate_rule(rule: Rule) -> None:
+    """Validate and normalise ``rule.scope``/``rule.condition`` in place (ValidationError)."""
+    if rule.control_id and rule.framework_id and rule.control.framework_id != rule.framework_id:
+        raise ValidationError({"control": "The control belongs to another framework."})
+    rule.scope, rule.condition = evaluation.validate_spec(
+        rule.asset_type, rule.scope if rule.scope is not None else {}, rule.condition
+    )
+
+
+def _save(actor: Any, obj: Any, action: str) -> Any:
+    _check_manage(actor)
+    before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else {}
+    if obj.pk is None and _user(actor):
+        obj.created_by = actor
+    if _user(actor):
+        obj.updated_by = actor
+    exclude = ["created_by", "updated_by", "builtin_key"]
+    obj.full_clean(exclude=exclude, validate_unique=True)
+    obj.save()
+    audit.record(
+        actor=actor,
+        action=f"{action}.{'update' if before else 'create'}",
+        obj=obj,
+        changes=audit.diff(before, audit.snapshot(obj)),
+    )
+    return obj
+
+
+@transaction.atomic
+def save_framework(*, actor: Any, framework: Framework) -> Framework:
+    return _save(actor, framework, "framework")
+
+
+@transaction.atomic
+def save_control(*, actor: Any, control: Control) -> Control:
+    return _save(actor, control, "control")
+
+
+@transaction.atomic
+def save_rule(*, actor: Any, rule: Rule) -> Rule:
+    """Validate (``Rule.clean`` runs :func:`validate_rule`) and save; nothing saved on error."""
+    if rule.control_id and not rule.framework_id:
+        rule.framework_id = rule.control.framework_id
+    return _save(actor, rule, "rule")
+
+
+@transaction.atomic
+def delete_object(*, actor: Any, obj: Framework | Control | Rule) -> None:
+    _check_manage(actor)
+    audit.record(actor=actor, action=f"{obj._meta.model_name}.delete", obj=obj)
+    obj.delete()
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+@dataclass
+class RuleOutcome:
+    rule: str
+    checked: int = 0
+    failing: int = 0
+    opened: int = 0
+    closed: int = 0
+    skipped: str = ""
+
+
+@dataclass
+class Summary:
+    framework: str
+    rules: int = 0
+    skipped: int = 0
+    checked: int = 0
+    opened: int = 0
+    closed: int = 0
+    still_open: int = 0
+    score: float | None = None
+    outcomes: list[RuleOutcome] = field(default_factory=list)
+
+
+def evaluate(
+    *,
+    actor: Any,
+    framework: Framework | None = None,
+    datasource: DataSource | None = None,
+    trigger: str = Trigger.MANUAL,
+) -> list[EvaluationRun]:
+    """Evaluate one framework (or every enabled one), over every data source or one."""
+    _check_manage(actor)
+    frameworks = [framework] if framework else list(Framework.objects.filter(enabled=True))
+    return [
+        evaluate_framework(actor=actor, framework=fw, datasource=datasource, trigger=trigger)
+        for fw in frameworks
+    ]
+
+
+def evaluate_framework(
+    *,
+    actor: Any,
+    framework: Framework,
+    datasource: DataSource | None = None,
+    trigger: str = Trigger.MANUAL,
+    now: datetime | None = None,
+) -> EvaluationRun:
+    """One evaluation run: open new findings, refresh unchanged ones, close fixed ones."""
+    _check_manage(actor)
+    now = now or timezone.now()
+    with transaction.atomic():
+        # Serialise evaluations of one framework (dedup relies on it).
+        Framework.objects.select_for_update().filter(pk=framework.pk).first()
+        run = EvaluationRun.objects.create(
+            framework=framework,
+            datasource=datasource,
+            trigger=trigger,
+            requested_by=_user(actor),
+        )
+        ds_ids = [datasource.pk] if datasource else None
+        summary = Summary(framework.code)
+        _expire_accepted_risks(framework, run, now)
+        rules = list(Rule.objects.filter(framework=framework, enabled=True).order_by("pk"))
+        for rule in rules:
+            outcome = _evaluate_rule(rule, run, now, ds_ids)
+            summary.outcomes.append(outcome)
+            if outcome.skipped:
+                summary.skipped += 1
+                continue
+            summary.rules += 1
+            summary.checked += outcome.checked
+            summary.opened += outcome.opened
+            summary.closed += outcome.closed
+        active = Finding.objects.filter(framework=framework, status__in=UNRESOLVED_STATUSES)
+        if ds_ids:
+            active = active.filter(datasource_id__in=ds_ids)
+        summary.still_open = active.count()
+        summary.score = _snapshot_scores(framework, now)
+        run.state = RunState.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.rules_evaluated = summary.rules
+        run.rules_skipped = summary.skipped
+        run.assets_checked = summary.checked
+        run.findings_opened = summary.opened
+        run.findings_closed = summary.closed
+        run.findings_open = summary.still_open
+        run.score = summary.score
+        run.details = {"rules": [o.__dict__ for o in summary.outcomes]}
+        run.save()
+    log.info(
+        "compliance.evaluated framework=%s run=%s rules=%s checked=%s opened=%s closed=%s",
+        framework.code,
+        run.pk,
+        summary.rules,
+        summary.checked,
+        summary.opened,
+        summary.closed,
+    )
+    return run
+
+
+def _evaluate_rule(
+    rule: Rule, run: EvaluationRun, now: datetime, ds_ids: list[int] | None
+) -> RuleOutcome:
+    """Evaluate one rule in a constant number of queries (plus batches for large changes).
+
+    One pass over the assets in scope tells which fail (and the counts per source); one read
+    of the rule's active findings; the difference gives the findings to close (by id) and the
+    violations to open (read with their evidence). Unchanged findings get one UPDATE.
+    """
+    outcome = RuleOutcome(rule.code)
+    compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, now)
+    if compiled.skipped:
+        outcome.skipped = compiled.skipped
+        return outcome
+    assets = evaluation.assets_in_scope(compiled, ds_ids)
+
+    # 1. One pass over the assets in scope.
+    counts: dict[int, list[int]] = {}
+    failing_ids: set[int] = set()
+    for pk, ds, ok in evaluation.outcomes(assets, compiled):
+        c = counts.setdefault(ds, [0, 0])
+        c[0] += 1
+        if not ok:
+            c[1] += 1
+            failing_ids.add(pk)
+    outcome.checked = sum(c for c, _ in counts.values())
+    outcome.failing = len(failing_ids)
+    results = RuleResult.objects.filter(rule=rule)
+    if ds_ids is not None:
+        results = results.filter(datasource_id__in=ds_ids)
+    results.delete()
+    RuleResult.objects.bulk_create(
+        [
+            RuleResult(rule=rule, datasource_id=ds, checked=c, failing=f, evaluated_at=now)
+            for ds, (c, f) in counts.items()
+        ],
+        batch_size=BATCH,
+    )
+
+    # 2. The rule's active findings.
+    active = Finding.objects.filter(
+        rule=rule, asset_type=rule.asset_type, status__in=ACTIVE_STATUSES
+    )
+    if ds_ids is not None:
+        active = active.filter(datasource_id__in=ds_ids)
+    known: dict[int, tuple[int, str]] = {
+        asset_id: (pk, status)
+        for pk, asset_id, status in active.values_list("pk", "asset_id", "status")
+    }
+
+    # 3. Fixed (or out of scope, or removed): close with this run.
+    closing = [(pk, st) for asset_id, (pk, st) in known.items() if asset_id not in failing_ids]
+    for i in range(0, len(closing), BATCH):
+        Finding.objects.filter(pk__in=[pk for pk, _ in closing[i : i + BATCH]]).update(
+            status=FindingStatus.RESOLVED, closed_at=now, closed_by_run=run, status_changed_at=now
+        )
+    FindingEvent.objects.bulk_create(
+        [
+            FindingEvent(
+                finding_id=pk,
+                at=now,
+                actor_repr="evaluation",
+                from_status=status,
+                to_status=FindingStatus.RESOLVED,
+                note="No longer violated.",
+                run=run,
+            )
+            for pk, status in closing
+        ],
+        batch_size=BATCH,
+    )
+    outcome.closed = len(closing)
+
+    # 4. Unchanged violations (every finding still active): refresh last seen, one UPDATE.
+    if len(known) > len(closing):
+        active.update(last_seen=now, last_run=run, severity=rule.severity)
+
+    # 5. New violations: read with their evidence (by id when few), batched inserts.
+    new_ids = failing_ids.difference(known)
+    if not new_ids:
+        return outcome
+    failing = evaluation.failing_assets(assets, compiled)
+    if len(new_ids) <= BATCH:
+        new = failing.filter(pk__in=sorted(new_ids))
+    else:
+        new = failing.exclude(Exists(active.filter(asset_id=OuterRef("pk"))))
+    batch: list[Finding] = []
+    for v in evaluation.violations(new, compiled):
+        batch.append(
+            Finding(
+                rule=rule,
+                framework_id=rule.framework_id,
+                asset_type=rule.asset_type,
+                asset_id=v.asset_id,
+                qualified_name=v.qualified_name[:1200],
+                asset_name=v.asset_name[:600],
+                datasource_id=v.datasource_id,
+                severity=rule.severity,
+                evidence={"condition": compiled.description, "facts": v.evidence},
+                first_seen=now,
+                last_seen=now,
+                first_run=run,
+                last_run=run,
+                status_changed_at=now,
+            )
+        )
+        if len(batch) >= BATCH:
+            outcome.opened += _insert(batch)
+            batch = []
+    if batch:
+        outcome.opened += _insert(batch)
+    return outcome
+
+
+def _insert(findings: list[Finding]) -> int:
+    """Insert new findings: COPY on PostgreSQL (no per-row SQL to build), else bulk_create.
+
+    Detection is recorded on the finding itself (first_seen, first_run): no event row.
+    """
+    if connection.vendor != "postgresql":
+        return len(Finding.objects.bulk_create(findings))
+    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(Finding._meta.db_table)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        for obj in findings:
+            copy.write_row(
+                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
+            )
+    return len(findings)
+
+
+def _expire_accepted_risks(framework: Framework, run: EvaluationRun, now: datetime) -> None:
+    expired = Finding.objects.filter(
+        framework=framework,
+        status=FindingStatus.ACCEPTED_RISK,
+        risk_expires_on__lt=timezone.localdate(now),
+    )
+    ids = list(expired.values_list("pk", flat=True))
+    if not ids:
+        return
+    expired.update(status=FindingStatus.OPEN, status_changed_at=now)
+    FindingEvent.objects.bulk_create(
+        [
+            FindingEvent(
+                finding_id=pk,
+                at=now,
+                actor_repr="evaluation",
+                from_status=FindingStatus.ACCEPTED_RISK,
+                to_status=FindingStatus.OPEN,
+                note="Risk acceptance expired.",
+                run=run,
+            )
+            for pk in ids
+        ],
+        batch_size=BATCH,
+    )
+
+
+def _snapshot_scores(framework: Framework, now: datetime) -> float | None:
+    """Store today's score per collection; return the framework-wide score."""
+    rows = list(
+        RuleResult.objects.filter(rule__framework=framework, rule__enabled=True)
+        .values("datasource__collection_id")
+        .annotate(checked=Sum("checked"), failing=Sum("failing"))
+        .order_by()
+    )
+    day = timezone.localdate(now)
+    ScoreSnapshot.objects.bulk_create(
+        [
+            ScoreSnapshot(
+                framework=framework,
+                collection_id=r["datasource__collection_id"],
+                day=day,
+                checked=r["checked"] or 0,
+                failing=r["failing"] or 0,
+                at=now,
+            )
+            for r in rows
+        ],
+        update_conflicts=True,
+        unique_fields=["framework", "collection", "day"],
+        update_fields=["checked", "failing", "at"],
+    )
+    checked = sum(r["checked"] or 0 for r in rows)
+    failing = sum(r["failing"] or 0 for r in rows)
+    return score(checked, failing)
+
+
+def score(checked: int, failing: int) -> float | None:
+    """Share of (rule, asset) checks that pass, in percent; None when nothing was checked."""
+    if not checked:
+        return None
+    return round(100.0 * (checked - failing) / checked, 1)
+
+
+def summarize(run: EvaluationRun) -> Summary:
+    return Summary(
+        framework=run.framework.code,
+        rules=run.rules_evaluated,
+        skipped=run.rules_skipped,
+        checked=run.assets_checked,
+        opened=run.findings_opened,
+        closed=run.findings_closed,
+        still_open=run.findings_open,
+        score=run.score,
+        outcomes=[RuleOutcome(**o) for o in run.details.get("rules", [])],
+    )
+
+
+# --- the rule test bench ---------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    checked: int
+    failing: int
+    samples: list[evaluation.Violation]
+    skipped: str = ""
+    description: str = ""
+
+
+def preview_rule(*, actor: Any, rule: Rule, limit: int = 50) -> Preview:
+    """What ``rule`` (saved or not) would flag now, among the assets ``actor`` may see."""
+    validate_rule(rule)
+    compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, timezone.now())
+    if compiled.skipped:
+        return Preview(0, 0, [], skipped=compiled.skipped)
+    assets = evaluation.assets_in_scope(compiled)
+    if actor is not None:
+        assets = permissions.restrict(assets, actor, permissions.VIEW)
+    failing = evaluation.failing_assets(assets, compiled)
+    counts = assets.aggregate(checked=Count("pk"), failing=Count("pk", filter=~compiled.pass_q))
+    samples = list(evaluation.violations(failing.order_by("pk")[:limit], compiled))
+    return Preview(counts["checked"], counts["failing"], samples, description=compiled.description)
+
+
+# --- the finding lifecycle -------------------------------------------------------------------
+
+
+class TransitionError(ValidationError):
+    pass
+
+
+def _can_act(actor: Any, finding: Finding, action: str = "transition") -> None:
+    if actor is not None:
+        permissions.check(actor, action, finding)
+
+
+@transaction.atomic
+def transition_finding(
+    *,
+    actor: Any,
+    finding: Finding,
+    to: str,
+    note: str = "",
+    justification: str = "",
+    expires_on: date | None = None,
+    reason: str = "",
+) -> Finding:
+    """Move ``finding`` to status ``to``; refuse transitions the lifecycle does not allow."""
+    _can_act(actor, finding)
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    current = finding.status
+    if to not in FindingStatus.values:
+        raise TransitionError({"to": f"Unknown status '{to}'."})
+    allowed = TRANSITIONS.get(current, ())
+    if to not in allowed:
+        names = ", ".join(FindingStatus(s).label for s in allowed) or "none"
+        raise TransitionError(
+            f"A finding that is {FindingStatus(current).label.lower()} cannot become "
+            f"{FindingStatus(to).label.lower()} (allowed: {names})."
+        )
+    before = audit.snapshot(finding)
+    today = timezone.localdate()
+    if to == FindingStatus.ACCEPTED_RISK:
+        errors = {}
+        if not justification.strip():
+            errors["justification"] = "Accepting a risk needs a justification."
+        if expires_on is None:
+            errors["expires_on"] = "Accepting a risk needs an expiry date."
+        elif expires_on <= today:
+            errors["expires_on"] = "The expiry date must be in the future."
+        if errors:
+            raise TransitionError(errors)
+        finding.justification = justification.strip()
+        finding.risk_expires_on = expires_on
+    if to == FindingStatus.FALSE_POSITIVE:
+        if not reason.strip():
+            raise TransitionError({"reason": "Marking a false positive needs a reason."})
+        finding.reason = reason.strip()
+    now = timezone.now()
+    if to == FindingStatus.RESOLVED:
+        finding.closed_at = now
+    elif current == FindingStatus.RESOLVED:
+        finding.closed_at = None
+        finding.closed_by_run = None
+    finding.status = to
+    finding.status_changed_at = now
+    finding.save()
+    FindingEvent.objects.create(
+        finding=finding,
+        at=now,
+        actor=_user(actor),
+        actor_repr=_actor_repr(actor),
+        from_status=current,
+        to_status=to,
+        note=note or justification or reason,
+    )
+    audit.record(
+        actor=actor,
+        action=f"finding.{to}",
+        obj=finding,
+        changes=audit.diff(before, audit.snapshot(finding)),
+    )
+    return finding
+
+
+@dataclass
+class BulkResult:
+    done: list[Finding] = field(default_factory=list)
+    refused: list[tuple[Finding, str]] = field(default_factory=list)
+
+
+def bulk_transition(*, actor: Any, findings: QuerySet, to: str, **kwargs: Any) -> BulkResult:
+    """Transition each finding the actor may act on; collect refusals instead of failing all."""
+    result = BulkResult()
+    for finding in findings:
+        try:
+            result.done.append(transition_finding(actor=actor, finding=finding, to=to, **kwargs))
+        except (ValidationError, permissions.PermissionDenied) as exc:
+            text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            result.refused.append((finding, text))
+    return result
+
+
+@transaction.atomic
+def assign_finding(
+    *, actor: Any, finding: Finding, assignee: Any = None, due_date: date | None = None
+) -> Finding:
+    _can_act(actor, finding, "assign")
+    before = audit.snapshot(finding)
+    finding.assignee = assignee
+    finding.due_date = due_date
+    finding.save(update_fields=["assignee", "due_date"])
+    audit.record(
+        actor=actor,
+        action="finding.assign",
+        obj=finding,
+        changes=audit.diff(before, audit.snapshot(finding)),
+    )
+    return finding
+
+
+@transaction.atomic
+def acknowledge_schema_changes(*, actor: Any, changes: QuerySet, note: str = "") -> int:
+    """Mark schema changes as seen: they stop counting as open drift."""
+    from governance.scans.models import SchemaChange
+
+    changes = changes.filter(compliance_ack__isnull=True).select_related("datasource")
+    allowed = permissions.action_scope(actor, SchemaChangeAcknowledgement, "add") if actor else None
+    acks = []
+    for change in changes:
+        if allowed is not None and not allowed.contains(change.datasource.collection_id):
+            raise permissions.PermissionDenied(
+                f"You may not acknowledge changes of {change.datasource}."
+            )
+        acks.append(
+            SchemaChangeAcknowledgement(change=change, acknowledged_by=_user(actor), note=note)
+        )
+    SchemaChangeAcknowledgement.objects.bulk_create(acks)
+    if acks:
+        audit.record(
+            actor=actor,
+            action="schemachange.acknowledge",
+            object_type=SchemaChange._meta.label_lower,
+            object_repr=f"{len(acks)} schema change(s)",
+            changes={"ids": [a.change_id for a in acks][:500], "note": note},
+        )
+    return len(acks)
+
+
+# --- dashboard -------------------------------------------------------------------------------
+
+
+def dashboard(user: Any, days: int = 90) -> dict[str, Any]:
+    """Scores per framework and collection, open findings by severity, daily trend.
+
+    Everything is narrowed to the collections ``user`` may view.
+    """
+    from governance.rbac.models import Collection
+
+    results = permissions.restrict(
+        RuleResult.objects.filter(rule__enabled=True, rule__framework__enabled=True), user
+    )
+    by_fw = {
+        r["rule__framework_id"]: r
+        for r in results.values("rule__framework_id")
+        .annotate(checked=Sum("checked"), failing=Sum("failing"))
+        .order_by()
+    }
+    by_coll = list(
+        results.values("datasource__collection_id")
+        .annotate(checked=Sum("checked"), failing=Sum("failing"))
+        .order_by()
+    )
+    findings = permissions.restrict(Finding.objects.filter(status__in=UNRESOLVED_STATUSES), user)
+    severity_counts = dict(
+        findings.values_list("severity")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("severity", "n")
+    )
+    open_by_fw = dict(
+        findings.values_list("framework_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("framework_id", "n")
+    )
+    frameworks = []
+    for fw in Framework.objects.filter(enabled=True).order_by("name"):
+        r = by_fw.get(fw.pk, {})
+        frameworks.append(
+            {
+                "framework": fw,
+                "checked": r.get("checked") or 0,
+                "failing": r.get("failing") or 0,
+                "score": score(r.get("checked") or 0, r.get("failing") or 0),
+                "open": open_by_fw.get(fw.pk, 0),
+            }
+        )
+    names = dict(
+        Collection.objects.filter(
+            pk__in=[r["datasource__collection_id"] for r in by_coll]
+        ).values_list("pk", "name")
+    )
+    collections = sorted(
+        (
+            {
+                "collection": names.get(r["datasource__collection_id"], "?"),
+                "checked": r["checked"] or 0,
+                "failing": r["failing"] or 0,
+                "score": score(r["checked"] or 0, r["failing"] or 0),
+            }
+            for r in by_coll
+        ),
+        key=lambda c: c["collection"],
+    )
+    since = timezone.localdate() - timedelta(days=days)
+    trend_rows = (
+        permissions.restrict(ScoreSnapshot.objects.filter(day__gte=since), user)
+        .values("framework__code", "day")
+        .annotate(checked=Sum("checked"), failing=Sum("failing"))
+        .order_by("day")
+    )
+    trend: dict[str, list[tuple[str, float | None]]] = {}
+    for r in trend_rows:
+        trend.setdefault(r["framework__code"], []).append(
+            (r["day"].isoformat(), score(r["checked"] or 0, r["failing"] or 0))
+        )
+    return {
+        "frameworks": frameworks,
+        "collections": collections,
+        "severity": [
+            {"severity": s.label, "key": s.value, "count": severity_counts.get(s.value, 0)}
+            for s in reversed(list(Severity))
+        ],
+        "trend": trend,
+    }
+
+
+# --- reports ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_report(*, actor: Any, framework: Framework, format: str) -> ComplianceReport:
+    """Queue a report of ``framework`` for ``actor`` (built in the background)."""
+    if format not in ReportFormat.values:
+        raise ValidationError({"format": f"Unknown format '{format}' (csv or pdf)."})
+    report = ComplianceReport.objects.create(
+        framework=framework, format=format, requested_by=_user(actor)
+    )
+    audit.record(actor=actor, action="compliancereport.request", obj=report)
+    from .tasks import build_report
+
+    build_report.delay_on_commit(report.pk)
+    return report
+
+
+def build_report(report_id: int) -> ComplianceReport | None:
+    """Render a queued report (idempotent: a finished report is left alone)."""
+    from . import reports
+
+    with transaction.atomic():
+        report = (
+            ComplianceReport.objects.select_for_update(of=("self",))
+            .select_related("framework", "requested_by")
+            .filter(pk=report_id)
+            .first()
+        )
+        if report is None or report.state == ReportState.DONE:
+            return report
+        report.state = ReportState.RUNNING
+        report.save(update_fields=["state"])
+    try:
+        content, count = reports.render(report)
+    except Exception as exc:  # a report failure is recorded on the row, never lost
+        log.exception("compliance.report_failed report=%s", report_id)
+        report.state = ReportState.FAILED
+        report.error = str(exc)[:2000]
+        report.finished_at = timezone.now()
+        report.save(update_fields=["state", "error", "finished_at"])
+        return report
+    stamp = timezone.now()
+    report.content = content
+    report.size = len(content)
+    report.findings_count = count
+    report.filename = f"{report.framework.code}-{stamp:%Y%m%d-%H%M}.{report.format}"
+    report.state = ReportState.DONE
+    report.finished_at = stamp
+    report.save()
+    return report
+
+
+def report_findings(report: ComplianceReport) -> QuerySet:
+    """The findings a report shows: those its requester may see."""
+    qs = Finding.objects.filter(framework=report.framework).select_related(
+        "rule", "rule__control", "datasource", "datasource__collection", "assignee"
+    )
+    user = report.requested_by
+    if user is not None:
+        qs = permissions.restrict(qs, user)
+    return qs.order_by("rule__control__code", "rule__code", "qualified_name", "pk")
+
+
+def visible_reports(user: Any) -> QuerySet:
+    qs = ComplianceReport.objects.select_related("framework")
+    if getattr(user, "is_superuser", False):
+        return qs
+    return qs.filter(requested_by=user)
+
+
+def findings_for(user: Any) -> QuerySet:
+    return permissions.restrict(Finding.objects.all(), user)
+
+
+def age_filter(bucket: str) -> Q:
+    """Findings by age of first detection: 7d, 30d, 90d, older."""
+    now = timezone.now()
+    bounds = {"7d": (0, 7), "30d": (7, 30), "90d": (30, 90), "older": (90, None)}
+    low, high = bounds[bucket]
+    q = Q(first_seen__lte=now - timedelta(days=low))
+    if high is not None:
+        q &= Q(first_seen__gt=now - timedelta(days=high))
+    return q

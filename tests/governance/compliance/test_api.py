@@ -1,0 +1,149 @@
+"""Compliance API: officers manage, readers read what they can see, others get 404."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from governance.compliance.models import Finding, Rule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(make_collection, catalog_of, make_user, grant, make_rule, evaluate):
+    visible, hidden = make_collection("Visible"), make_collection("Hidden")
+    for name, coll in (("seen", visible), ("unseen", hidden)):
+        cat = catalog_of(name=name, collection=coll)
+        table = cat.table(cat.schema("main"), "people")
+        for i in range(3):
+            cat.column(table, f"c{i}")
+    rule = make_rule("column", {"type": "has_owner"})
+    evaluate()
+    users = {n: make_user(n) for n in ("officer", "reader", "outsider")}
+    grant(users["officer"], "view_catalog", visible)
+    grant(users["officer"], "manage_compliance", visible)
+    grant(users["reader"], "view_catalog", visible)
+    grant(users["outsider"], "view_catalog", hidden)
+    seen = Finding.objects.filter(datasource__name="seen").order_by("pk").first()
+    return {"users": users, "finding": seen, "rule": rule}
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_anonymous_is_refused():
+    response = APIClient().get("/api/v1/compliance/findings/")
+    assert response.status_code in (401, 403)
+
+
+@pytest.mark.parametrize(
+    ("who", "listed", "detail", "transition"),
+    [("officer", 3, 200, 200), ("reader", 3, 200, 403), ("outsider", 3, 404, 404)],
+)
+def test_findings_scope_and_transition(world, who, listed, detail, transition):
+    client = client_for(world["users"][who])
+    finding = world["finding"]
+    results = client.get("/api/v1/compliance/findings/").json()["results"]
+    assert len(results) == listed
+    expected_source = "unseen" if who == "outsider" else "seen"
+    assert {r["datasource_name"] for r in results} == {expected_source}
+    assert client.get(f"/api/v1/compliance/findings/{finding.pk}/").status_code == detail
+    response = client.post(
+        f"/api/v1/compliance/findings/{finding.pk}/transition/", {"to": "acknowledged"}
+    )
+    assert response.status_code == transition, response.content
+    if transition == 200:
+        assert response.json()["status"] == "acknowledged"
+
+
+def test_invalid_transition_answers_400_with_the_reason(world):
+    client = client_for(world["users"]["officer"])
+    url = f"/api/v1/compliance/findings/{world['finding'].pk}/transition/"
+    response = client.post(url, {"to": "resolved"})
+    assert response.status_code == 400
+    assert "cannot become resolved" in str(response.json())
+    response = client.post(url, {"to": "accepted_risk"}, format="json")
+    assert response.status_code == 400 and "justification" in response.json()
+    expires = (timezone.localdate() + timedelta(days=10)).isoformat()
+    response = client.post(
+        url, {"to": "accepted_risk", "justification": "ok", "expires_on": expires}, format="json"
+    )
+    assert response.status_code == 200 and response.json()["risk_expires_on"] == expires
+
+
+def test_finding_filters_and_constant_queries(world):
+    from django.contrib.auth import get_user_model
+
+    officer = world["users"]["officer"]
+    counts = []
+    for size in (1, 3):
+        client = client_for(get_user_model().objects.get(pk=officer.pk))
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(f"/api/v1/compliance/findings/?page_size={size}")
+        assert len(response.json()["results"]) == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+    client = client_for(officer)
+    base = "/api/v1/compliance/findings/"
+    assert client.get(f"{base}?framework=test&severity=medium").json()["count"] == 3
+    assert client.get(f"{base}?severity=critical").json()["count"] == 0
+    assert client.get(f"{base}?status=open&age=7d").json()["count"] == 3
+    assert client.get(f"{base}?age=older").json()["count"] == 0
+    coll = world["finding"].datasource.collection_id
+    assert client.get(f"{base}?collection={coll}").json()["count"] == 3
+
+
+def test_rules_officer_writes_reader_reads_broken_rule_refused(world, framework):
+    officer, reader = (client_for(world["users"][n]) for n in ("officer", "reader"))
+    control = framework.controls.first().pk
+    body = {
+        "control": control,
+        "code": "desc",
+        "name": "Described",
+        "asset_type": "column",
+        "scope": {"name_pattern": "^c"},
+        "condition": {"type": "has_description"},
+        "severity": "low",
+    }
+    assert reader.get("/api/v1/compliance/rules/").status_code == 200
+    assert reader.post("/api/v1/compliance/rules/", body, format="json").status_code == 403
+    response = officer.post("/api/v1/compliance/rules/", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Rule.objects.get(code="desc").framework == framework
+    broken = {**body, "code": "broken", "condition": {"type": "expression", "expr": {"?": 1}}}
+    response = officer.post("/api/v1/compliance/rules/", broken, format="json")
+    assert response.status_code == 400 and "unknown operator" in str(response.json())
+    assert not Rule.objects.filter(code="broken").exists()
+    # The test bench: evaluates unsaved data among the assets the user can see.
+    preview = officer.post("/api/v1/compliance/rules/preview/", body, format="json").json()
+    assert (preview["checked"], preview["failing"]) == (3, 3)
+    assert not Rule.objects.filter(name="Described").exclude(code="desc").exists()
+
+
+def test_framework_evaluate_and_reports(world, framework, django_capture_on_commit_callbacks):
+    officer, reader = (client_for(world["users"][n]) for n in ("officer", "reader"))
+    url = f"/api/v1/compliance/frameworks/{framework.pk}/evaluate/"
+    assert reader.post(url).status_code == 403
+    response = officer.post(url)
+    assert response.status_code == 201 and response.json()["findings_open"] == 6
+    for fmt, magic in (("csv", b"framework,control"), ("pdf", b"%PDF")):
+        with django_capture_on_commit_callbacks(execute=True):  # the background task runs
+            response = officer.post(
+                "/api/v1/compliance/reports/", {"framework": framework.pk, "format": fmt}
+            )
+        assert response.status_code == 202 and response.json()["state"] == "pending"
+        report = officer.get(f"/api/v1/compliance/reports/{response.json()['id']}/").json()
+        assert report["state"] == "done" and report["findings_count"] == 3  # visible ones only
+        download = officer.get(f"/api/v1/compliance/reports/{report['id']}/download/")
+        assert download.status_code == 200 and download.content.startswith(magic)
+        # Someone else's report is invisible.
+        assert reader.get(f"/api/v1/compliance/reports/{report['id']}/").status_code == 404
