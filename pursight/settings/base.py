@@ -238,6 +238,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets shared by several fields, or named alike in several apps, get one name each.
+    "ENUM_NAME_OVERRIDES": {
+        "SchemaChangeAssetTypeEnum": "governance.scans.choices.AssetType",
+        "ScanRunStateEnum": "governance.scans.choices.RunState",
+        "ScanTriggerEnum": "governance.scans.choices.Trigger",
+        "ComplianceAssetTypeEnum": "governance.compliance.choices.AssetType",
+        "FindingStatusEnum": "governance.compliance.choices.FindingStatus",
+        "EvaluationRunStateEnum": "governance.compliance.choices.RunState",
+        "EvaluationTriggerEnum": "governance.compliance.choices.Trigger",
+    },
 }
 
 # --- Admin skin ---

@@ -22,7 +22,7 @@ from pursight.api import GovernedViewSetMixin
 from .. import services
 from ..choices import ReportState, Severity, Trigger
 from ..downloads import report_response
-from ..models import Control, EvaluationRun, Finding, Framework, Rule
+from ..models import ComplianceReport, Control, EvaluationRun, Finding, Framework, Rule
 from .serializers import (
     AssignSerializer,
     ControlSerializer,
@@ -210,15 +210,27 @@ class EvaluationRunViewSet(viewsets.ReadOnlyModelViewSet):
         return super().get_queryset()
 
 
+class CatalogReader(drf_permissions.BasePermission):
+    """Users who may read the catalog of at least one collection."""
+
+    message = "You need a role on at least one collection."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return bool(permissions.scope(request.user, "view_catalog"))
+
+
 class ReportViewSet(
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     GenericViewSet,
 ):
-    """Reports of a framework, built in the background; each user sees their own."""
+    """Reports of a framework, built in the background; each user sees their own, and a report
+    holds only the findings its requester may see."""
 
     serializer_class = ReportSerializer
+    queryset = ComplianceReport.objects.none()  # for the schema; get_queryset narrows per user
+    permission_classes = [drf_permissions.IsAuthenticated, CatalogReader]
 
     def get_queryset(self) -> Any:
         return services.visible_reports(self.request.user)
