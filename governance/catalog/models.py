@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
 from django.db import models
 
 from .choices import TableKind
 
 SEARCH_CONFIG = "simple"
-
-
-def search_vector() -> SearchVector:
-    """The full-text expression; on PostgreSQL a GIN index on it is created by migration 0002."""
-    return SearchVector("name", "description", "qualified_name", config=SEARCH_CONFIG)
 
 
 class AssetQuerySet(models.QuerySet):
@@ -120,6 +114,10 @@ class CatalogColumn(Asset):
         ordering = ["table_id", "ordinal", "name"]
         verbose_name = "column"
         indexes = [
+            # The catalog list: one data source's columns in table and ordinal order.
+            models.Index(
+                fields=["datasource", "table", "ordinal", "name"], name="catalog_col_listing"
+            ),
             models.Index(fields=["datasource", "removed_at"]),
         ]
 

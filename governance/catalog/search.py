@@ -1,14 +1,15 @@
-"""Catalog search: PostgreSQL full-text search on a GIN-indexed expression, a fallback elsewhere."""
+"""Catalog search: PostgreSQL full-text search on a stored, GIN-indexed document column
+(migration 0005), a LIKE fallback elsewhere."""
 
 from __future__ import annotations
 
 import re
 
-from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
 
-from .models import SEARCH_CONFIG, search_vector
+from .models import SEARCH_CONFIG
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -23,10 +24,14 @@ def search(queryset: QuerySet, text: str) -> QuerySet:
     if not words:
         return queryset
     if connection.vendor == "postgresql":
-        raw = " & ".join(f"{w}:*" for w in words)
-        return queryset.annotate(search=search_vector()).filter(
-            search=SearchQuery(raw, search_type="raw", config=SEARCH_CONFIG)
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        query = " & ".join(f"{w}:*" for w in words)
+        matches = RawSQL(  # noqa: S611 - the table name is ours, quoted; words are parameters
+            f"{table}.search_document @@ to_tsquery(%s::regconfig, %s)",
+            (SEARCH_CONFIG, query),
+            output_field=BooleanField(),
         )
+        return queryset.filter(matches)
     condition = Q()
     for w in words:
         condition &= (

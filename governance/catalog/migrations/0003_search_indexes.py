@@ -1,7 +1,6 @@
 """GIN indexes for full-text search on PostgreSQL (other databases use the LIKE fallback).
 
-The indexed expression is the one ``governance.catalog.models.search_vector()`` compiles to, so
-that the planner uses the index for ``search.search()`` queries.
+Superseded by 0005, which indexes a stored document column instead of an expression.
 """
 
 from django.db import migrations
