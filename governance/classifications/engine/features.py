@@ -1,0 +1,794 @@
+"""Column analysis: rule evidence per info type plus a numeric feature vector for the model.
+
+One pass over a column's distinct non-null values does all the pattern work: every value pattern
+of every info type sits in a single RE2 ``Set`` (one linear-time scan per distinct value tells all
+the types it matches). Validators, which are the expensive part, only run for types that matched
+enough values, first on a bounded subsample and on the rest only if that subsample looks right.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import re2
+
+from . import dictionaries as dicts
+from .infotypes import TYPE_FAMILIES, InfoTypeSpec
+from .patterns import PatternSet, compile_pattern
+from .validators import (
+    CHECKSUM_VALIDATORS,
+    COLUMN_CHECKS,
+    EXPENSIVE_VALIDATORS,
+    VALIDATOR_LABELS,
+    VALIDATORS,
+    Validator,
+)
+
+# Values that mean "no value" in exports and hand-filled tables.
+NULL_TOKENS = frozenset(
+    {"", "null", "none", "nil", "n/a", "na", "n.a.", "-", "--", "?", "nan", "undefined", "#n/a"}
+)
+MAX_DISTINCT = 64  # distinct values examined per column (counts are extrapolated to the rest)
+VALIDATE_PROBE = 16  # matched distinct values validated before deciding to validate the rest
+SHAPE_SAMPLE = 24  # distinct values used for the value-shape statistics
+DICT_SAMPLE = 20  # distinct values looked up for the dictionary and date statistics
+MAX_EXPENSIVE = 24  # distinct values an expensive validator checks (the rest is extrapolated)
+MAX_VALIDATE = 40  # ... any other validator
+PREFILTER_RATIO = 0.3  # share of values a type's patterns must match before its validator runs
+PREFILTER_RATIO_NAMED = 0.1  # ... when the column name already points at the type
+
+_CAMEL_1 = re2.compile(r"([a-z0-9])([A-Z])")
+_CAMEL_2 = re2.compile(r"([A-Z]+)([A-Z][a-z])")
+_NAME_PUNCT = str.maketrans(dict.fromkeys("_-.:/\\#()[]{}\"'`,;|@$%^&*+=~<>!?", " "))
+_UNINFORMATIVE = re2.compile(
+    r"(?:col|cols|column|field|fld|attr|attribute|c|f|x|v|var|variable|feature|feat|data|value|"
+    r"val|unnamed|unknown|misc|extra|custom|tmp|temp|udf|prop|property|item|param|dim|a|b|"
+    r"spalte|champ|campo|kolumn|kolom|veld) ?[0-9]*[a-z]?"
+)
+_NEGATIVE_LAST = frozenset(
+    [
+        "count",
+        "cnt",
+        "counts",
+        "type",
+        "types",
+        "kind",
+        "status",
+        "flag",
+        "flags",
+        "verified",
+        "valid",
+        "validated",
+        "enabled",
+        "disabled",
+        "hash",
+        "hashed",
+        "md5",
+        "sha",
+        "sha1",
+        "sha256",
+        "length",
+        "len",
+        "format",
+        "fmt",
+        "source",
+        "provider",
+        "template",
+        "optin",
+        "opt",
+        "sent",
+        "confirmed",
+        "bounced",
+        "changed",
+        "updated",
+        "created",
+        "deleted",
+        "at",
+        "ts",
+        "time",
+        "timestamp",
+        "policy",
+        "consent",
+        "preference",
+        "preferences",
+        "pref",
+        "visible",
+        "visibility",
+        "public",
+        "private",
+        "required",
+        "mask",
+        "masked",
+        "uuid",
+        "ref",
+        "pk",
+        "fk",
+    ]
+)
+_NEGATIVE_FIRST = frozenset(
+    [
+        "is",
+        "has",
+        "can",
+        "allow",
+        "allows",
+        "count",
+        "total",
+        "default",
+        "max",
+        "min",
+    ]
+)
+
+
+@lru_cache(maxsize=8192)
+def normalize_name(name: str) -> str:
+    """``"customerEMail_Addr"`` -> ``"customer e mail addr"`` (accents folded)."""
+    if not name:
+        return ""
+    text = _CAMEL_2.sub(r"\1 \2", _CAMEL_1.sub(r"\1 \2", name))
+    return " ".join(dicts.fold(text).translate(_NAME_PUNCT).split())
+
+
+def type_family(data_type: str) -> str:
+    """Map a declared SQL type (``varchar(255)``, ``numeric(9,6)``, ``timestamptz``) to a family."""
+    t = (data_type or "").strip().lower()
+    base = t.split("(", 1)[0].strip()
+    if base in ("uuid", "uniqueidentifier"):
+        return "uuid"
+    if base in ("inet", "cidr"):
+        return "inet"
+    if base in ("macaddr", "macaddr8"):
+        return "macaddr"
+    if base in ("bool", "boolean", "bit"):
+        return "boolean"
+    if base == "date":
+        return "date"
+    if base.startswith(("timestamp", "datetime", "smalldatetime", "datetimeoffset", "time")):
+        return "datetime"
+    if base in ("int", "integer", "smallint", "bigint", "tinyint", "mediumint", "serial",
+                "bigserial", "smallserial", "int2", "int4", "int8", "long", "short"):  # fmt: skip
+        return "integer"
+    if base in ("numeric", "decimal", "number"):
+        if "," in t:
+            scale = t.split(",", 1)[1].strip(" )")
+            if scale.isdigit() and int(scale) == 0:
+                return "integer"
+        return "decimal"
+    if base in ("float", "real", "double", "double precision", "float4", "float8", "money"):
+        return "decimal"
+    if base in ("json", "jsonb", "xml", "array", "bytea", "blob", "binary", "varbinary"):
+        return "other"
+    return "string"
+
+
+def declared_length(data_type: str) -> int:
+    t = (data_type or "").lower()
+    if "(" in t and "," not in t:
+        inner = t.split("(", 1)[1].split(")", 1)[0].strip()
+        if inner.isdigit():
+            return int(inner)
+    return 0
+
+
+@dataclass
+class TypeEvidence:
+    """What one info type's rules found in one column (counts are over non-null values)."""
+
+    matched: int = 0  # values matching a distinctive or an ambiguous pattern
+    strong_matched: int = 0  # values matching a distinctive pattern
+    validated: int = 0  # matched values passing the validator / found in the dictionary
+    validated_estimated: bool = False  # the validator ran on part of the values only
+    extrapolated: bool = False  # pattern counts extrapolated from the first distinct values
+    column_check_ok: bool = True
+    examples: list[str] = field(default_factory=list)  # raw values, never shown unmasked
+
+
+_NO_EVIDENCE = TypeEvidence()
+
+
+@dataclass
+class CompiledSpec:
+    spec: InfoTypeSpec
+    index: int
+    validator: Validator | None
+    validator_label: str | None
+    lookup: Callable[[str], bool] | None
+    column_check: Callable[[list[str]], bool] | None
+    name_patterns: int
+    has_patterns: bool
+    expensive: bool
+    checksum: bool
+
+
+class Library:
+    """The compiled form of a list of specs: one RE2 set for values, one for column names."""
+
+    def __init__(self, specs: Sequence[InfoTypeSpec]):
+        codes = [s.code for s in specs]
+        if len(set(codes)) != len(codes):
+            raise ValueError("duplicate info type codes in the spec list")
+        self.specs: tuple[InfoTypeSpec, ...] = tuple(specs)
+        self.codes: tuple[str, ...] = tuple(codes)
+        self.compiled: list[CompiledSpec] = []
+        value_entries: list[tuple[object, str]] = []
+        name_entries: list[tuple[object, str]] = []
+        excl_entries: list[tuple[object, str]] = []
+        for i, spec in enumerate(specs):
+            value_entries += [((i, False), p) for p in spec.value_patterns]
+            value_entries += [((i, True), p) for p in spec.weak_value_patterns]
+            name_entries += [(i, p) for p in spec.column_name_patterns]
+            excl_entries += [(i, p) for p in spec.column_name_exclusions]
+            self.compiled.append(
+                CompiledSpec(
+                    spec=spec,
+                    index=i,
+                    validator=VALIDATORS[spec.validator] if spec.validator else None,
+                    validator_label=VALIDATOR_LABELS.get(spec.validator or ""),
+                    lookup=_make_lookup(spec),
+                    column_check=COLUMN_CHECKS.get(spec.column_check or ""),
+                    name_patterns=len(spec.column_name_patterns),
+                    has_patterns=bool(spec.value_patterns or spec.weak_value_patterns),
+                    expensive=(spec.validator or "") in EXPENSIVE_VALIDATORS,
+                    checksum=(spec.validator or "") in CHECKSUM_VALIDATORS,
+                )
+            )
+        self.values = PatternSet(value_entries)
+        self._value_keys: list[tuple[int, bool]] = list(self.values.keys)  # type: ignore[arg-type]
+        self.names = _UnanchoredSet(name_entries)
+        self.exclusions = _UnanchoredSet(excl_entries)
+        self.signatures: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        raw = getattr(self.values._set, "_set", None)
+        if raw is not None:
+            self.raw_match: Callable[[bytes], list[int] | None] = raw.Match
+        else:  # pragma: no cover - other re2 bindings
+            self.raw_match = lambda b: self.values.match_indices(b.decode("utf-8"))
+
+    def value_hits(self, value: str) -> list[tuple[int, bool]]:
+        idx = self.values.match_indices(value)
+        if not idx:
+            return []
+        keys = self._value_keys
+        return [keys[i] for i in idx]
+
+    def signature_of(self, key: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """(specs matched by a distinctive pattern, specs matched only by an ambiguous one)."""
+        keys = self._value_keys
+        strong_set = {keys[i][0] for i in key if not keys[i][1]}
+        weak_set = {keys[i][0] for i in key if keys[i][1]} - strong_set
+        sig = (tuple(sorted(strong_set)), tuple(sorted(weak_set)))
+        if len(self.signatures) < 20000:
+            self.signatures[key] = sig
+        return sig
+
+
+class _UnanchoredSet:
+    def __init__(self, entries: list[tuple[object, str]]):
+        self._keys = [k for k, _ in entries]
+        self._set: Any = None
+        if entries:
+            for _, p in entries:
+                compile_pattern(p)
+            opts = re2.Options()
+            opts.log_errors = False
+            self._set = re2.Set(re2._Anchor.UNANCHORED, opts)
+            for _, p in entries:
+                self._set.Add(p)
+            self._set.Compile()
+
+    def match(self, text: str) -> set[Any]:
+        if self._set is None or not text:
+            return set()
+        idx = self._set.Match(text)
+        return {self._keys[i] for i in idx} if idx else set()
+
+
+def _make_lookup(spec: InfoTypeSpec) -> Callable[[str], bool] | None:
+    builtin = spec.dictionary
+    custom = spec.dictionary_values
+    if custom:
+        folded = frozenset(dicts.fold(v) for v in custom)
+        if builtin:
+            base = builtin
+            return lambda v: dicts.fold(v) in folded or dicts.lookup(base, v)
+        return lambda v: dicts.fold(v) in folded
+    if builtin:
+        if builtin not in dicts.DICTIONARY_NAMES:
+            raise ValueError(f"{spec.code}: unknown dictionary {builtin!r}")
+        return lambda v: dicts.lookup(builtin, v)
+    return None
+
+
+@dataclass
+class ColumnAnalysis:
+    name: str
+    name_norm: str
+    table_norm: str
+    family: str
+    sampled: int
+    non_null: int
+    distinct: int
+    evidence: list[TypeEvidence]
+    name_hits: set[int]
+    name_excluded: set[int]
+    name_negative: bool
+    name_uninformative: bool
+    dense: np.ndarray
+
+
+# ------------------------------------------------------------------------------------------------
+# character classes for the value-shape profile
+_CLASS_TABLE = {}
+for _c in range(128):
+    _ch = chr(_c)
+    if _ch.isdigit():
+        _CLASS_TABLE[_c] = "0"
+    elif "A" <= _ch <= "Z":
+        _CLASS_TABLE[_c] = "A"
+    elif "a" <= _ch <= "z":
+        _CLASS_TABLE[_c] = "a"
+    elif _ch in "\t\r":
+        _CLASS_TABLE[_c] = " "
+_SHAPE_TABLE = {**_CLASS_TABLE, **{ord(c): "a" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}}
+_PUNCT_TRACKED = "@.-_:/,+(#\n "
+_HEXSTRIP = "0123456789abcdefABCDEF"
+_NUMERIC_START = frozenset("0123456789+-.")
+
+
+def _sign_log(x: float) -> float:
+    return math.copysign(math.log1p(abs(x)), x)
+
+
+GLOBAL_FEATURES: list[str] = (
+    [f"family={f}" for f in TYPE_FAMILIES]
+    + ["declared_len_log", "null_ratio", "non_null_log", "distinct_ratio", "distinct_log"]
+    + ["len_mean_log", "len_std_log", "len_min_log", "len_max_log", "len_cv"]
+    + ["ch_digit", "ch_upper", "ch_lower", "ch_other"]
+    + [f"ch_{c!r}" for c in _PUNCT_TRACKED]
+    + ["all_digit", "alpha_words", "has_space", "tokens_mean", "title", "upper", "lower"]
+    + ["numeric", "integer", "negative", "decimals_mean", "num_min", "num_max", "num_span"]
+    + ["in_lat_range", "in_lon_range", "starts_digit", "starts_plus", "shape_ratio", "top_shape"]
+    + ["hex_only", "digit_and_alpha", "first_name_tok", "last_name_tok", "person_tok_all"]
+    + ["org_word", "street_word", "city_dict", "city_affix", "country", "gender", "title_word"]
+    + ["date_like", "year_median", "year_std", "year_min", "year_max", "time_nonzero"]
+    + ["name_uninformative", "name_tokens", "name_negative", "name_len", "name_empty"]
+    + ["max_type_validated", "n_types_validated"]
+)
+_VALUE_BLOCK = 43  # features derived from the values' shape (zeros for an all-null column)
+PER_TYPE_FEATURES = ("strong", "weak", "validated", "name", "excluded", "check")
+
+
+def feature_names(codes: Sequence[str]) -> list[str]:
+    names = list(GLOBAL_FEATURES)
+    for code in codes:
+        names += [f"{code}:{f}" for f in PER_TYPE_FEATURES]
+    return names
+
+
+def clean_values(values: Sequence[object], limit: int = 2000) -> tuple[int, dict[str, int]]:
+    """Count distinct stripped non-null values; returns (sampled, {value: count})."""
+    if len(values) > limit:
+        values = values[:limit]
+    stripped = [(v if isinstance(v, str) else str(v)).strip() for v in values if v is not None]
+    counts = Counter(stripped)
+    for key in [k for k in counts if len(k) <= 9 and k.lower() in NULL_TOKENS]:
+        del counts[key]
+    return len(values), counts
+
+
+def analyze(
+    library: Library,
+    name: str,
+    data_type: str,
+    values: Sequence[object],
+    table: str = "",
+    *,
+    model_codes: Sequence[str] | None = None,
+) -> ColumnAnalysis:
+    """Run every rule over one column and build its feature vector."""
+    sampled, counts = clean_values(values)
+    non_null = sum(counts.values())
+    distinct_values = list(counts)
+    if len(distinct_values) > MAX_DISTINCT:
+        distinct_values = distinct_values[:MAX_DISTINCT]
+    weights = [counts[v] for v in distinct_values]
+    considered = sum(weights)
+    scale = non_null / considered if considered else 0.0
+    family = type_family(data_type)
+    name_norm = normalize_name(name)
+    n_specs = len(library.compiled)
+
+    # --- column name ---
+    name_hits: set[int] = library.names.match(name_norm)
+    name_excluded: set[int] = library.exclusions.match(name_norm)
+    tokens = name_norm.split()
+    name_negative = bool(tokens) and (
+        tokens[-1] in _NEGATIVE_LAST or (len(tokens) > 1 and tokens[0] in _NEGATIVE_FIRST)
+    )
+    uninformative = not tokens or bool(_UNINFORMATIVE.fullmatch(name_norm))
+
+    # --- one pass of the value pattern set ---
+    strong = [0] * n_specs
+    weak = [0] * n_specs
+    matched_values: list[list[int]] = [[] for _ in range(n_specs)]  # indices into distinct
+    raw_match = library.raw_match
+    sigs = library.signatures
+    for j, v in enumerate(distinct_values):
+        idx = raw_match(v.encode("utf-8"))
+        if not idx:
+            continue
+        key = tuple(idx)
+        sig = sigs.get(key) or library.signature_of(key)
+        w = weights[j]
+        for i in sig[0]:
+            strong[i] += w
+            matched_values[i].append(j)
+        for i in sig[1]:
+            weak[i] += w
+            matched_values[i].append(j)
+
+    # --- validators / dictionaries, only where plausible ---
+    evidence: list[TypeEvidence] = []
+    for cs in library.compiled:
+        i = cs.index
+        if not matched_values[i] and cs.has_patterns:
+            evidence.append(_NO_EVIDENCE)  # shared, never mutated
+            continue
+        ev = TypeEvidence(
+            matched=round((strong[i] + weak[i]) * scale),
+            strong_matched=round(strong[i] * scale),
+            extrapolated=considered < non_null,
+        )
+        idxs = matched_values[i]
+        check = cs.validator or cs.lookup
+        if cs.lookup is not None and not cs.has_patterns:
+            idxs = list(range(len(distinct_values)))  # dictionary-only rule: look every value up
+            ev.matched = ev.strong_matched = non_null
+        if check is None:
+            ev.validated = ev.matched
+            ev.examples = [distinct_values[j] for j in idxs[:3]]
+        elif idxs and considered:
+            ratio = (strong[i] + weak[i]) / considered if cs.has_patterns else 1.0
+            strong_ratio = strong[i] / considered if cs.has_patterns else 1.0
+            if i in name_hits:
+                plausible = ratio >= PREFILTER_RATIO_NAMED
+            elif cs.expensive:
+                plausible = strong_ratio >= PREFILTER_RATIO
+            else:
+                plausible = ratio >= PREFILTER_RATIO
+            if plausible:
+                passed, ok_idx, estimated = _validate(cs, check, distinct_values, weights, idxs)
+                ev.validated = round(passed * scale)
+                ev.validated_estimated = estimated
+                ev.examples = [distinct_values[j] for j in ok_idx[:3]]
+                if cs.column_check is not None and ok_idx:
+                    ev.column_check_ok = cs.column_check([distinct_values[j] for j in ok_idx])
+        evidence.append(ev)
+
+    dense = _dense_features(
+        library,
+        distinct_values,
+        weights,
+        counts,
+        sampled,
+        non_null,
+        family,
+        data_type,
+        evidence,
+        name_hits,
+        name_excluded,
+        name_negative,
+        uninformative,
+        tokens,
+        model_codes,
+    )
+    return ColumnAnalysis(
+        name=name,
+        name_norm=name_norm,
+        table_norm=normalize_name(table),
+        family=family,
+        sampled=sampled,
+        non_null=non_null,
+        distinct=len(counts),
+        evidence=evidence,
+        name_hits=name_hits,
+        name_excluded=name_excluded,
+        name_negative=name_negative,
+        name_uninformative=uninformative,
+        dense=dense,
+    )
+
+
+def _validate(
+    cs: CompiledSpec,
+    check: Callable[[str], bool],
+    distinct_values: list[str],
+    weights: list[int],
+    idxs: list[int],
+) -> tuple[int, list[int], bool]:
+    """Validate matched values: a probe first, then the rest only if the probe mostly passes."""
+    validator = cs.validator
+    lookup = cs.lookup
+
+    def ok(v: str) -> bool:
+        if validator is not None and validator(v):
+            return True
+        return lookup is not None and validator is None and lookup(v)
+
+    passed = 0
+    ok_idx: list[int] = []
+    probe = idxs[:VALIDATE_PROBE]
+    for j in probe:
+        if ok(distinct_values[j]):
+            passed += weights[j]
+            ok_idx.append(j)
+    rest = idxs[VALIDATE_PROBE:]
+    if not rest:
+        return passed, ok_idx, False
+    cap = (MAX_EXPENSIVE if cs.expensive else MAX_VALIDATE) - VALIDATE_PROBE
+    if len(rest) > cap:
+        rest, skipped = rest[:cap], rest[cap:]
+    else:
+        skipped = []
+    if len(ok_idx) < 0.25 * len(probe):
+        probe_w = sum(weights[j] for j in probe)
+        rest_w = sum(weights[j] for j in rest)
+        return passed + round(rest_w * passed / probe_w) if probe_w else passed, ok_idx, True
+    checked_w = sum(weights[j] for j in probe)
+    for j in rest:
+        checked_w += weights[j]
+        if ok(distinct_values[j]):
+            passed += weights[j]
+            ok_idx.append(j)
+    if skipped:  # extrapolate the pass rate of the checked values to the rest
+        skipped_w = sum(weights[j] for j in skipped)
+        return passed + round(skipped_w * passed / checked_w), ok_idx, True
+    return passed, ok_idx, False
+
+
+def _dense_features(
+    library: Library,
+    dv: list[str],
+    weights: list[int],
+    counts: dict[str, int],
+    sampled: int,
+    non_null: int,
+    family: str,
+    data_type: str,
+    evidence: list[TypeEvidence],
+    name_hits: set[int],
+    name_excluded: set[int],
+    name_negative: bool,
+    uninformative: bool,
+    name_tokens: list[str],
+    model_codes: Sequence[str] | None,
+) -> np.ndarray:
+    f: list[float] = [1.0 if family == fam else 0.0 for fam in TYPE_FAMILIES]
+    dl = declared_length(data_type)
+    dv = dv[:SHAPE_SAMPLE]  # value-shape statistics are stable on a bounded sample
+    n = len(dv)
+    f += [
+        math.log1p(dl),
+        1.0 - non_null / sampled if sampled else 1.0,
+        math.log1p(non_null),
+        len(counts) / non_null if non_null else 0.0,
+        math.log1p(len(counts)),
+    ]
+    if n == 0:
+        f += [0.0] * _VALUE_BLOCK
+    else:
+        lengths = [len(v) for v in dv]
+        mean = sum(lengths) / n
+        var = sum((x - mean) ** 2 for x in lengths) / n
+        std = math.sqrt(var)
+        f += [math.log1p(mean), math.log1p(std), math.log1p(min(lengths))]
+        f += [math.log1p(max(lengths)), std / mean if mean else 0.0]
+        joined = "\x00".join(dv)
+        classes = joined.translate(_CLASS_TABLE)
+        total = max(1, len(joined) - (n - 1))
+        d, up, lo = classes.count("0"), classes.count("A"), classes.count("a")
+        punct = [classes.count(c) for c in _PUNCT_TRACKED]
+        other = total - d - up - lo - sum(punct)
+        f += [d / total, up / total, lo / total, max(0, other) / total]
+        f += [p / total for p in punct]
+
+        all_digit = alpha_words = has_space = title = upper = lower = 0
+        token_total = 0
+        numeric = integer = negative = 0
+        decimals = 0
+        nums: list[float] = []
+        starts_digit = starts_plus = hex_only = digit_alpha = 0
+        shapes: dict[str, int] = {}
+        for v in dv:
+            isdigit = v.isdigit()
+            if isdigit:
+                all_digit += 1
+            spaces = v.count(" ")
+            if spaces:
+                has_space += 1
+            token_total += spaces + 1
+            if v.isalpha() or (spaces and v.replace(" ", "").isalpha()):
+                alpha_words += 1
+            elif not isdigit and v.isalnum():
+                digit_alpha += 1
+            if v.istitle():
+                title += 1
+            if v.isupper():
+                upper += 1
+            elif v.islower():
+                lower += 1
+            c0 = v[0]
+            if c0 in "0123456789":
+                starts_digit += 1
+            elif c0 == "+":
+                starts_plus += 1
+            if isdigit or (c0 in _NUMERIC_START and v.lstrip("+-").replace(".", "", 1).isdigit()):
+                x = float(v) if len(v) < 40 else 0.0
+                numeric += 1
+                nums.append(x)
+                if x < 0:
+                    negative += 1
+                dot = v.find(".")
+                if dot >= 0:
+                    decimals += len(v) - dot - 1
+                else:
+                    integer += 1
+            if len(v) >= 6 and not v.strip(_HEXSTRIP):
+                hex_only += 1
+            shape = v.translate(_SHAPE_TABLE)
+            shapes[shape] = shapes.get(shape, 0) + 1
+        f += [
+            all_digit / n,
+            alpha_words / n,
+            has_space / n,
+            token_total / n,
+            title / n,
+            upper / n,
+            lower / n,
+            numeric / n,
+            integer / n,
+            negative / n,
+            decimals / numeric if numeric else 0.0,
+        ]
+        if nums:
+            lo_n, hi_n = min(nums), max(nums)
+            f += [_sign_log(lo_n), _sign_log(hi_n), math.log1p(hi_n - lo_n)]
+            f += [sum(-90 <= x <= 90 for x in nums) / n, sum(-180 <= x <= 180 for x in nums) / n]
+        else:
+            f += [0.0, 0.0, 0.0, 0.0, 0.0]
+        f += [starts_digit / n, starts_plus / n, len(shapes) / n, max(shapes.values()) / n]
+        f += [hex_only / n, digit_alpha / n]
+    f += _dictionary_features(dv[:DICT_SAMPLE])
+    f += _date_features(dv[:DICT_SAMPLE])
+    f += [
+        1.0 if uninformative else 0.0,
+        float(len(name_tokens)),
+        1.0 if name_negative else 0.0,
+        math.log1p(sum(len(t) for t in name_tokens)),
+        0.0 if name_tokens else 1.0,
+    ]
+    # per-type rule evidence, in the order the model was trained with
+    best = 0.0
+    n_valid = 0
+    per_type: dict[str, list[float]] = {}
+    for cs in library.compiled:
+        ev = evidence[cs.index]
+        i = cs.index
+        nn = non_null or 1
+        validated = ev.validated / nn
+        if validated >= cs.spec.min_match_ratio and ev.column_check_ok:
+            n_valid += 1
+            best = max(best, validated)
+        per_type[cs.spec.code] = [
+            ev.strong_matched / nn,
+            (ev.matched - ev.strong_matched) / nn,
+            validated,
+            1.0 if i in name_hits else 0.0,
+            1.0 if i in name_excluded else 0.0,
+            1.0 if ev.column_check_ok else 0.0,
+        ]
+    f += [best, float(n_valid)]
+    codes = model_codes if model_codes is not None else library.codes
+    zero = [0.0] * len(PER_TYPE_FEATURES)
+    for code in codes:
+        f += per_type.get(code, zero)
+    return np.asarray(f, dtype=np.float32)
+
+
+_PERSON_OR_TITLE = dicts.PERSON_NAME_TOKENS | dicts.TITLE_WORDS
+
+
+def _dictionary_features(dv: list[str]) -> list[float]:
+    first = last = all_tok = org = street = city = affix = country = gender = titles = 0
+    m = len(dv)
+    if m == 0:
+        return [0.0] * 10
+    first_names, last_names = dicts.FIRST_NAMES, dicts.LAST_NAMES
+    org_words, street_words, title_words = dicts.ORG_WORDS, dicts.STREET_WORDS, dicts.TITLE_WORDS
+    cities, genders, prefixes = dicts.CITIES, dicts.GENDER_TERMS, dicts.CITY_PREFIXES
+    suffixes = dicts.CITY_SUFFIXES
+    for v in dv:
+        if len(v) > 80 or not v[0].isalpha():
+            continue
+        toks = dicts.name_tokens(v)
+        if not toks:
+            continue
+        tokset = set(toks)
+        if not first_names.isdisjoint(tokset):
+            first += 1
+        if not last_names.isdisjoint(tokset):
+            last += 1
+        if tokset <= _PERSON_OR_TITLE:
+            all_tok += 1
+        if not org_words.isdisjoint(tokset):
+            org += 1
+        if not street_words.isdisjoint(tokset):
+            street += 1
+        if not title_words.isdisjoint(tokset):
+            titles += 1
+        folded = " ".join(toks)
+        if folded in cities:
+            city += 1
+        if (len(toks) >= 2 and toks[0] in prefixes) or (
+            len(toks[-1]) >= 6 and toks[-1].endswith(suffixes)
+        ):
+            affix += 1
+        if dicts.country_hit(v):
+            country += 1
+        if folded in genders:
+            gender += 1
+    return [
+        first / m,
+        last / m,
+        all_tok / m,
+        org / m,
+        street / m,
+        city / m,
+        affix / m,
+        country / m,
+        gender / m,
+        titles / m,
+    ]
+
+
+_THIS_YEAR = datetime.date.today().year
+
+
+def _date_features(dv: list[str]) -> list[float]:
+    years: list[int] = []
+    nonzero_time = 0
+    n = len(dv)
+    for v in dv:
+        if len(v) >= 8 and v[:4].isdigit() and v[4] in "-/.":
+            y = int(v[:4])
+            if len(v) > 10 and v[10] in " T":
+                t = v[11:19]
+                if t and t.strip("0:.") != "":
+                    nonzero_time += 1
+        elif len(v) >= 8 and v[-4:].isdigit() and v[-5] in "-/. ":
+            y = int(v[-4:])
+        else:
+            continue
+        if 1000 <= y <= 2999:
+            years.append(y)
+    if not years:
+        return [0.0] * 6
+    years.sort()
+    k = len(years)
+    mean = sum(years) / k
+    std = math.sqrt(sum((y - mean) ** 2 for y in years) / k)
+    return [
+        k / n,
+        (_THIS_YEAR - years[k // 2]) / 50.0,
+        std / 20.0,
+        (_THIS_YEAR - years[0]) / 50.0,
+        (_THIS_YEAR - years[-1]) / 50.0,
+        nonzero_time / k,
+    ]
