@@ -181,25 +181,26 @@ def _diff(current: dict[str, Any], values: dict[str, Any]) -> list[str]:
     return [name for name, value in values.items() if current[name] != value]
 
 
-# Stored values read back for comparison. Instances built for bulk_update carry all of them,
-# so that a field written for one row of a batch keeps its value on the others.
-TABLE_ROW = ("id", "qualified_name", "removed_at", "last_seen", *TABLE_FIELDS)
-COLUMN_ROW = (
-    "id",
-    "qualified_name",
-    "table_id",
-    "name",
-    "removed_at",
-    "last_seen",
-    *COLUMN_META_FIELDS,
-    *PROFILE_FIELDS,
-)
+# Stored values read back for comparison. Profiles are read only for tables sampled again.
+TABLE_ROW = ("id", "qualified_name", "removed_at", *TABLE_FIELDS)
+COLUMN_ROW = ("id", "qualified_name", "table_id", "name", "removed_at", *COLUMN_META_FIELDS)
+PROFILE_ROW = ("id", *PROFILE_FIELDS)
 
 
-def _updated(model: type, row: dict[str, Any], values: dict[str, Any], **extra: Any) -> Any:
-    """An instance carrying the row's current values with ``values`` applied, for bulk_update."""
-    fields = {k: v for k, v in row.items() if k not in ("qualified_name",)}
-    return model(**{**fields, **values, **extra})
+class _Updates:
+    """Rows to update, grouped by the set of fields each one changes: one UPDATE per group, and
+    no row is written a field it did not change."""
+
+    def __init__(self, model: type) -> None:
+        self.model = model
+        self.groups: dict[frozenset[str], list[Any]] = {}
+
+    def add(self, pk: int, fields: dict[str, Any]) -> None:
+        self.groups.setdefault(frozenset(fields), []).append(self.model(pk=pk, **fields))
+
+    def write(self) -> None:
+        for fields, objs in self.groups.items():
+            self.model.objects.bulk_update(objs, sorted(fields))
 
 
 def upsert_tables(
@@ -233,10 +234,21 @@ def upsert_tables(
     ).values(*COLUMN_ROW):
         existing_columns[r["qualified_name"]] = r
         columns_by_table.setdefault(r["table_id"], []).append(r)
+    sampled_ids = [
+        existing_tables[qn]["id"]
+        for qn, t in tqns.items()
+        if qn in existing_tables and any(c.profile is not None for c in t.columns)
+    ]
+    if sampled_ids:
+        profiles = {
+            r.pop("id"): r
+            for r in CatalogColumn.objects.filter(table_id__in=sampled_ids).values(*PROFILE_ROW)
+        }
+        for r in existing_columns.values():
+            r.update(profiles.get(r["id"], {}))
 
     new_tables: list[tuple[str, dict[str, Any]]] = []
-    upd_tables: list[CatalogTable] = []
-    upd_table_fields: set[str] = set()
+    upd_tables = _Updates(CatalogTable)
     table_ids: dict[str, int] = {}
     for qn, t in tqns.items():
         result.bump("tables_seen")
@@ -276,25 +288,24 @@ def upsert_tables(
             if "definition" in changed or "kind" in changed:
                 result.changes.append(Change(t.kind, "changed", qn, display, {"fields": changed}))
         if changed:
-            upd_tables.append(
-                _updated(CatalogTable, row, values, removed_at=None, last_seen=now, updated_at=now)
+            fields = {k: values[k] for k in changed if k in values}
+            fields.update({k: values[k] for k in VOLATILE_TABLE_FIELDS})
+            upd_tables.add(
+                row["id"], {**fields, "removed_at": None, "last_seen": now, "updated_at": now}
             )
-            upd_table_fields.update([*changed, *VOLATILE_TABLE_FIELDS, "last_seen", "updated_at"])
         elif volatile and row["scan_token"] != values["scan_token"]:
             # The data changed and was sampled again: keep the token (and the fresh estimate).
-            upd_tables.append(_updated(CatalogTable, row, values, updated_at=now))
-            upd_table_fields.update([*VOLATILE_TABLE_FIELDS, "updated_at"])
+            fields = {k: values[k] for k in VOLATILE_TABLE_FIELDS}
+            upd_tables.add(row["id"], {**fields, "updated_at": now})
 
     new_columns: list[tuple[str, dict[str, Any]]] = []
-    upd_columns: list[CatalogColumn] = []
-    upd_column_fields: set[str] = set()
+    upd_columns = _Updates(CatalogColumn)
     removed_column_ids: list[int] = []
     column_ids: dict[str, int] = {}
     with transaction.atomic():
         ids = bulk.insert_rows(CatalogTable, [row for _, row in new_tables])
         table_ids.update((qn, pk) for (qn, _), pk in zip(new_tables, ids, strict=True))
-        if upd_tables:
-            CatalogTable.objects.bulk_update(upd_tables, sorted(upd_table_fields))
+        upd_tables.write()
         for tqn, t in tqns.items():
             table_id = table_ids[tqn]
             result.tables[tqn] = TableRef(table_id, t.schema, t.name, t.kind)
@@ -346,17 +357,11 @@ def upsert_tables(
                                 )
                             )
                     if changed:
-                        upd_columns.append(
-                            _updated(
-                                CatalogColumn,
-                                row,
-                                values,
-                                removed_at=None,
-                                last_seen=now,
-                                updated_at=now,
-                            )
+                        fields = {k: values[k] for k in changed if k in values}
+                        upd_columns.add(
+                            row["id"],
+                            {**fields, "removed_at": None, "last_seen": now, "updated_at": now},
                         )
-                        upd_column_fields.update([*changed, "last_seen", "updated_at"])
                 result.columns[qn] = ColumnRef(0, table_id, t.schema, t.name, c.name, c.data_type)
             for row in columns_by_table.get(table_id, ()):
                 if row["qualified_name"] not in seen and row["removed_at"] is None:
@@ -372,8 +377,7 @@ def upsert_tables(
                     )
         ids = bulk.insert_rows(CatalogColumn, [row for _, row in new_columns])
         column_ids.update((qn, pk) for (qn, _), pk in zip(new_columns, ids, strict=True))
-        if upd_columns:
-            CatalogColumn.objects.bulk_update(upd_columns, sorted(upd_column_fields))
+        upd_columns.write()
         if removed_column_ids:
             CatalogColumn.objects.filter(pk__in=removed_column_ids).update(removed_at=now)
     for qn, ref in result.columns.items():
@@ -419,26 +423,24 @@ def mark_missing(
             CatalogTable.objects.live()
             .filter(datasource=source)
             .filter(Q(schema__name__in=scanned) | Q(schema_id__in=gone_schema_ids))
-            .select_related("schema")
+            .exclude(qualified_name__in=list(seen_tables))
+            .values_list("pk", "qualified_name", "schema_id", "schema__name", "name", "kind")
         )
         gone = [
-            t
-            for t in candidates
-            if t.qualified_name not in seen_tables
-            and (t.schema_id in gone_schema_ids or in_scope(t.schema.name, t.name, t.kind))
+            row
+            for row in candidates
+            if row[2] in gone_schema_ids or in_scope(row[3], row[4], row[5])
         ]
         if gone:
-            ids = [t.pk for t in gone]
+            ids = [row[0] for row in gone]
             CatalogTable.objects.filter(pk__in=ids).update(removed_at=now)
             removed_cols = (
                 CatalogColumn.objects.live().filter(table_id__in=ids).update(removed_at=now)
             )
             result.bump("tables_removed", len(gone))
             result.bump("columns_removed", removed_cols)
-            for t in gone:
-                result.changes.append(
-                    Change(t.kind, "removed", t.qualified_name, f"{t.schema.name}.{t.name}")
-                )
+            for _, qn, _, schema, name, kind in gone:
+                result.changes.append(Change(kind, "removed", qn, f"{schema}.{name}"))
     return result
 
 
