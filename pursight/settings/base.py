@@ -252,6 +252,7 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Admin skin ---
+from pursight.unfold import UNFOLD as UNFOLD  # noqa: E402  (re-exported setting)
 
 LOGGING = {
     "version": 1,

@@ -26,3 +26,15 @@ def test_healthz_is_503_when_the_broker_is_down(client, settings):
     body = response.json()
     assert body["status"] == "degraded" and body["checks"]["broker"]["ok"] is False
     assert body["checks"]["database"]["ok"] is True
+
+
+def test_admin_wears_the_pursight_skin(client, admin_user):
+    from django.conf import settings
+
+    assert settings.UNFOLD["SITE_TITLE"] == "PurSight"
+    page = client.get("/admin/login/").content.decode()
+    assert "PurSight" in page and "Django administration" not in page
+    client.force_login(admin_user)
+    page = client.get("/admin/").content.decode()
+    for group in ("Data sources", "Scan rule sets", "Data catalog", "Access control"):
+        assert group in page
