@@ -16,10 +16,7 @@ def service_url(var: str) -> str:
     """The URL in ``var``; the test is skipped when unset, or fails when services are required."""
     url = os.environ.get(var, "")
     if not url:
-        reason = f"{var} is not set (this test needs that service)"
-        if os.environ.get("PURSIGHT_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{reason}, but PURSIGHT_REQUIRE_SERVICES=1")
-        pytest.skip(reason)
+        require(f"the service in {var}, which is not set")
     return url
 
 
@@ -93,3 +90,11 @@ def celery_broker(url: str, *, eager: bool = False) -> Iterator[Any]:
     finally:
         app.conf.task_always_eager, app.conf.broker_url = saved
         reset()
+
+
+def require(what: str) -> None:
+    """Skip (or, with PURSIGHT_REQUIRE_SERVICES=1, fail) a test that needs ``what``."""
+    reason = f"needs {what}"
+    if os.environ.get("PURSIGHT_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{reason}, but PURSIGHT_REQUIRE_SERVICES=1")
+    pytest.skip(reason)

@@ -1,0 +1,85 @@
+"""A steward's flow in a real browser (headless Chromium): sign in, find a data source, test its
+connection, start a scan and browse the columns it found.
+
+Needs Chromium and its driver (Debian packages ``chromium`` and ``chromium-driver``; `.ci/run`
+installs them). Skipped, with the reason, where they are missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def browser():
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        from pursight.testing import require
+
+        require("Chromium and chromedriver (Debian packages chromium, chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="pursight-chrome-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1000",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(driver), options=options)
+    drv.implicitly_wait(5)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_steward_tests_a_connection_scans_and_browses(
+    browser, live_server, make_user, make_collection, grant, make_source, shop_db, settings
+):
+    from selenium.webdriver.common.by import By
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    sales = make_collection("Sales")
+    steward = make_user("steward")
+    steward.set_password("a-Long-pass-phrase-42")
+    steward.save()
+    for perm in ("view_catalog", "manage_datasources"):
+        grant(steward, perm, sales)
+    source = make_source(shop_db, collection=sales, name="shop")
+    make_source(shop_db, collection=make_collection("HR"), name="payroll")
+
+    browser.get(f"{live_server.url}/admin/login/")
+    browser.find_element(By.NAME, "username").send_keys("steward")
+    browser.find_element(By.NAME, "password").send_keys("a-Long-pass-phrase-42")
+    browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+
+    browser.get(f"{live_server.url}/admin/datasources/datasource/")
+    body = browser.find_element(By.TAG_NAME, "body").text
+    assert "shop" in body and "payroll" not in body
+
+    browser.get(f"{live_server.url}/admin/datasources/datasource/{source.pk}/change/")
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Test connection").click()
+    assert "shop: Connected in" in browser.find_element(By.TAG_NAME, "body").text
+
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Scan now").click()
+    assert "Scan run #" in browser.find_element(By.TAG_NAME, "body").text
+    assert "Succeeded" in browser.find_element(By.TAG_NAME, "body").text
+
+    browser.get(f"{live_server.url}/admin/catalog/catalogcolumn/?q=email")
+    rows = browser.find_elements(By.CSS_SELECTOR, "#result_list tbody tr")
+    assert len(rows) == 1 and "email" in rows[0].text
