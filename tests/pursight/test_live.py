@@ -82,3 +82,29 @@ async def _subscribe(user, run, other):
             break
     assert states[0] == "running" and event["data"]["columns_seen"] == 9
     await comm.disconnect()
+
+
+def test_api_clients_authenticate_with_a_bearer_token(make_user):
+    from pursight.core.tokens import create_token
+
+    user = make_user("robot")
+    issued = create_token(actor=user, name="feed")
+    async_to_sync(_with_token)(issued.raw)
+
+
+async def _with_token(raw):
+    comm = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"authorization", f"Bearer {raw}".encode())],
+    )
+    connected, _ = await comm.connect()
+    assert connected
+    await comm.disconnect()
+    bad = WebsocketCommunicator(
+        application,
+        "/ws/live/",
+        headers=[(b"origin", b"http://127.0.0.1"), (b"authorization", b"Bearer psk_wrong")],
+    )
+    connected, code = await bad.connect()
+    assert not connected and code == 4401
