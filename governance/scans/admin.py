@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from unfold.decorators import action, display
 
 from governance.datasources.admin import DataSourceAdmin
@@ -50,6 +51,20 @@ class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
 
     actions = [*DataSourceAdmin.actions, "scan_now"]
     actions_detail = [*DataSourceAdmin.actions_detail, "scan_detail"]
+    list_display = [*DataSourceAdmin.list_display, "browse"]
+
+    @display(description="Catalog")
+    def browse(self, obj: DataSource) -> str:
+        schemas = reverse("admin:catalog_catalogschema_changelist")
+        runs = reverse("admin:scans_scanrun_changelist")
+        return format_html(
+            '<a href="{}?datasource__id__exact={}">Schemas →</a> · '
+            '<a href="{}?datasource__id__exact={}">Runs →</a>',
+            schemas,
+            obj.pk,
+            runs,
+            obj.pk,
+        )
 
     @admin.action(description="Scan now")
     def scan_now(self, request: HttpRequest, queryset: Any) -> None:
