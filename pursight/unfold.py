@@ -70,6 +70,34 @@ UNFOLD = {
                 ],
             },
             {
+                "title": "Classifications",
+                "items": [
+                    _item(
+                        "Column classifications",
+                        "label",
+                        "admin:catalog_columnclassification_changelist",
+                    ),
+                    _item(
+                        "Info types and rules",
+                        "category",
+                        "admin:classifications_classification_changelist",
+                    ),
+                    _item(
+                        "Label policies", "policy", "admin:classifications_labelpolicy_changelist"
+                    ),
+                    _item(
+                        "Sensitivity labels",
+                        "verified_user",
+                        "admin:classifications_sensitivitylabel_changelist",
+                    ),
+                    _item(
+                        "Model versions",
+                        "model_training",
+                        "admin:classifications_classifiermodel_changelist",
+                    ),
+                ],
+            },
+            {
                 "title": "Compliance",
                 "items": [
                     _item("Dashboard", "monitoring", "admin:compliance_dashboard"),

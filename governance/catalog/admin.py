@@ -2,16 +2,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from unfold.decorators import display
 
-from pursight.admin import GovernedTabularInline, PurSightModelAdmin
+from pursight import permissions
+from pursight.admin import GovernedTabularInline, ObjectActionsMixin, PurSightModelAdmin
 
-from . import search, services
-from .models import CatalogColumn, CatalogSchema, CatalogTable
+from . import classifying, search, services
+from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
 
 
 def _changelist(model: str, **filters: Any) -> str:
@@ -78,6 +81,65 @@ class CatalogSchemaAdmin(AssetAdmin):
         )
 
 
+class ClassificationInline(GovernedTabularInline):
+    """What the scans found for a column, at what confidence and why (masked evidence only)."""
+
+    model = ColumnClassification
+    fk_name = "column"
+    fields = [
+        "classification",
+        "status",
+        "confidence",
+        "source",
+        "sensitivity_label",
+        "reasons_text",
+        "evidence_text",
+        "disagreement",
+    ]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).select_related("classification", "sensitivity_label")
+
+    @display(description="Why")
+    def reasons_text(self, obj: ColumnClassification) -> str:
+        return "; ".join(obj.reasons)
+
+    @display(description="Masked evidence")
+    def evidence_text(self, obj: ColumnClassification) -> str:
+        return ", ".join(obj.evidence)
+
+
+@display(description="Sensitivity")
+def _table_sensitivity(obj: CatalogTable) -> str:
+    return getattr(obj, "sensitivity_label", None) or "—"
+
+
+@display(description="Classifications")
+def _table_classifications_link(obj: CatalogTable) -> str:
+    return format_html(
+        '<a href="{}">Classifications →</a>',
+        _changelist("columnclassification", column__table__id__exact=obj.pk),
+    )
+
+
+@admin.action(description="Accept all suggested classifications of the selected tables")
+def accept_table_suggestions(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    total = 0
+    for table in queryset:
+        n = modeladmin.call_service(request, classifying.accept_table_suggestions, table=table)
+        total += n or 0
+    modeladmin.report(request, True, f"Accepted {total} suggested classifications.")
+
+
 class ColumnInline(GovernedTabularInline):
     model = CatalogColumn
     fields = [
@@ -111,8 +173,11 @@ class CatalogTableAdmin(AssetAdmin):
         "row_estimate",
         "columns_link",
         "presence",
+        _table_sensitivity,
+        _table_classifications_link,
     ]
     list_filter = [RemovedFilter, "kind", "datasource"]
+    actions = [accept_table_suggestions]
     list_select_related = ["datasource", "schema"]
     fields = [
         "name",
@@ -137,6 +202,9 @@ class CatalogTableAdmin(AssetAdmin):
         *AssetAdmin.readonly_common,
     ]
     inlines = [ColumnInline]
+
+    def get_queryset(self, request: HttpRequest):
+        return classifying.with_table_label(super().get_queryset(request))
 
     @display(description="Columns")
     def columns_link(self, obj: CatalogTable) -> str:
@@ -179,7 +247,146 @@ class CatalogColumnAdmin(AssetAdmin):
         *AssetAdmin.readonly_common,
     ]
     readonly_fields = [f for f in fields if f not in ("description", "owner")]
+    inlines = [ClassificationInline]
 
     @display(description="Table", ordering="table__name")
     def table_name(self, obj: CatalogColumn) -> str:
         return f"{obj.table.schema.name}.{obj.table.name}"
+
+
+# --- classifications ---------------------------------------------------------------------------
+
+
+class ColumnClassificationForm(forms.ModelForm):
+    note = forms.CharField(required=False, help_text="Why (kept in the reasons).")
+
+    class Meta:
+        model = ColumnClassification
+        fields = ["column", "classification"]
+
+
+@admin.register(ColumnClassification)
+class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
+    """Per data source and table: what was found, at what confidence and why."""
+
+    collection_permission = "curate_catalog"
+    form = ColumnClassificationForm
+    list_display = [
+        "column_name",
+        "table_name",
+        "datasource",
+        "classification",
+        "confidence_pct",
+        "status_badge",
+        "source",
+        "sensitivity_label",
+        "reasons_text",
+        "evidence_text",
+        "disagreement",
+    ]
+    list_filter = [
+        "status",
+        "source",
+        "disagreement",
+        "sensitivity_label",
+        "classification",
+        "datasource",
+    ]
+    list_select_related = [
+        "column__table__schema",
+        "datasource",
+        "classification",
+        "sensitivity_label",
+    ]
+    search_fields = ["column__name", "column__table__name", "classification__code"]
+    autocomplete_fields = ["column"]
+    actions = ["accept_selected", "reject_selected"]
+    readonly_fields = [
+        "datasource",
+        "confidence",
+        "source",
+        "status",
+        "reasons_text",
+        "evidence_text",
+        "model_version",
+        "sensitivity_label",
+        "disagreement",
+        "disagreement_details",
+        "decided_by",
+        "decided_at",
+    ]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return ["column", "classification", "note"]
+        return ["column", "classification", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["column", "classification", *self.readonly_fields]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        column = (
+            permissions.restrict(CatalogColumn.objects.all(), request.user)
+            .filter(pk=obj.column_id)
+            .first()
+        )
+        if column is None:
+            raise Http404
+        row = classifying.set_classification(
+            actor=request.user,
+            column=column,
+            classification=obj.classification,
+            note=form.cleaned_data.get("note", ""),
+        )
+        obj.pk = row.pk
+
+    @display(description="Column", ordering="column__name")
+    def column_name(self, obj: ColumnClassification) -> str:
+        return obj.column.name
+
+    @display(description="Table", ordering="column__table__name")
+    def table_name(self, obj: ColumnClassification) -> str:
+        return f"{obj.column.table.schema.name}.{obj.column.table.name}"
+
+    @display(description="Confidence", ordering="confidence")
+    def confidence_pct(self, obj: ColumnClassification) -> str:
+        return f"{obj.confidence:.0%}"
+
+    @display(
+        description="Status",
+        ordering="status",
+        label={"suggested": "warning", "accepted": "success", "rejected": "danger"},
+    )
+    def status_badge(self, obj: ColumnClassification) -> str:
+        return obj.status
+
+    @display(description="Why")
+    def reasons_text(self, obj: ColumnClassification) -> str:
+        return format_html_join(mark_safe("<br>"), "{}", ((r,) for r in obj.reasons))
+
+    @display(description="Masked evidence")
+    def evidence_text(self, obj: ColumnClassification) -> str:
+        return ", ".join(obj.evidence)
+
+    def _decide(self, request: HttpRequest, queryset: Any, func: Any, verb: str) -> None:
+        done = 0
+        for row in queryset.select_related("datasource", "classification"):
+            if self.call_service(request, func, classification=row) is not None:
+                done += 1
+        self.report(request, True, f"{verb} {done} classifications.")
+
+    @admin.action(description="Accept the selected classifications")
+    def accept_selected(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, classifying.accept_classification, "Accepted")
+
+    @admin.action(description="Reject the selected classifications")
+    def reject_selected(self, request: HttpRequest, queryset: Any) -> None:
+        self._decide(request, queryset, classifying.reject_classification, "Rejected")

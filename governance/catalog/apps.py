@@ -18,3 +18,20 @@ class CatalogConfig(AppConfig):
         }
         for model in (CatalogSchema, CatalogTable, CatalogColumn):
             permissions.register(model, collection_lookup="datasource__collection", actions=actions)
+
+        from governance.classifications.signals import labels_changed
+
+        from . import classifying, exporting
+        from .models import ColumnClassification
+
+        # The row carries its column's data source: the gate resolves it without a join.
+        permissions.register(
+            ColumnClassification,
+            collection_lookup="datasource__collection",
+            actions={**actions, "add": "curate_catalog"},
+        )
+        if classifying.export_column_classifications not in exporting.column_extensions:
+            exporting.column_extensions.append(classifying.export_column_classifications)
+        labels_changed.connect(
+            classifying.refresh_labels, dispatch_uid="catalog.refresh_classification_labels"
+        )

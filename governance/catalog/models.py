@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from .choices import TableKind
+from .choices import ClassificationSource, ClassificationStatus, TableKind
 
 SEARCH_CONFIG = "simple"
 
@@ -126,3 +126,64 @@ class CatalogColumn(Asset):
         if "table" in self._state.fields_cache:
             return f"{self.table.name}.{self.name}"
         return self.name
+
+
+class ColumnClassification(models.Model):
+    """A classification of a column: suggested by a scan, decided (or set) by a steward.
+
+    Holds masked evidence only, never sampled values. ``datasource`` repeats the column's data
+    source (written with the row, never changed) so that the permission gate, filters and label
+    roll-ups need no join through the column.
+    """
+
+    column = models.ForeignKey(
+        CatalogColumn, on_delete=models.CASCADE, related_name="classifications"
+    )
+    datasource = models.ForeignKey(
+        "datasources.DataSource", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    classification = models.ForeignKey(
+        "classifications.Classification", on_delete=models.CASCADE, related_name="+"
+    )
+    confidence = models.FloatField(default=0.0)
+    source = models.CharField(max_length=12, choices=ClassificationSource.choices)
+    status = models.CharField(
+        max_length=10,
+        choices=ClassificationStatus.choices,
+        default=ClassificationStatus.SUGGESTED,
+    )
+    reasons = models.JSONField(default=list, blank=True)
+    evidence = models.JSONField(default=list, blank=True, help_text="Masked example values.")
+    model_version = models.CharField(max_length=80, blank=True)
+    sensitivity_label = models.ForeignKey(
+        "classifications.SensitivityLabel",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    disagreement = models.BooleanField(
+        default=False, help_text="A later scan found evidence against the steward's decision."
+    )
+    disagreement_details = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["column_id", "-confidence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["column", "classification"], name="colclass_one_per_column_type"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["datasource", "status"]),
+            models.Index(fields=["classification", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.column_id}: {self.classification_id} ({self.status})"

@@ -17,8 +17,8 @@ from django.db.models import Q
 from governance.datasources.models import DataSource
 from pursight import audit, bulk
 
-from .choices import TableKind
-from .models import CatalogColumn, CatalogSchema, CatalogTable, qualified
+from .choices import ClassificationStatus, TableKind
+from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification, qualified
 from .profiling import Profile
 
 
@@ -234,6 +234,12 @@ def upsert_tables(
     ).values(*COLUMN_ROW):
         existing_columns[r["qualified_name"]] = r
         columns_by_table.setdefault(r["table_id"], []).append(r)
+    # Columns classified as sensitive keep no top values (see classifying.classify_batch).
+    sensitive = (
+        sensitive_columns_of_tables([t["id"] for t in existing_tables.values()])
+        if existing_tables
+        else set()
+    )
     sampled_ids = [
         existing_tables[qn]["id"]
         for qn, t in tqns.items()
@@ -316,6 +322,8 @@ def upsert_tables(
                 result.bump("columns_seen")
                 values = _column_values(c)
                 row = existing_columns.get(qn)
+                if row is not None and row["id"] in sensitive and values.get("top_values"):
+                    values["top_values"] = []
                 display = f"{t.schema}.{t.name}.{c.name}"
                 if row is None:
                     new_columns.append(
@@ -383,6 +391,15 @@ def upsert_tables(
     for qn, ref in result.columns.items():
         result.columns[qn] = ref._replace(id=column_ids[qn])
     return result
+
+
+def sensitive_columns_of_tables(table_ids: Iterable[int]) -> set[int]:
+    """Columns of these tables with a classification that is not rejected (one query)."""
+    return set(
+        ColumnClassification.objects.filter(column__table_id__in=list(table_ids))
+        .exclude(status=ClassificationStatus.REJECTED)
+        .values_list("column_id", flat=True)
+    )
 
 
 def scan_tokens(source: DataSource, qualified_names: Iterable[str]) -> dict[str, str]:

@@ -456,7 +456,8 @@ def _labels_value(value: Any) -> dict[str, Any]:
 def connect_classifications(provider: Any = None) -> bool:
     """Plug the classification scopes and condition in when the classifications app offers them.
 
-    ``provider`` (default: ``governance.classifications.services``) must expose:
+    ``provider`` (default: ``governance.catalog.classifying``, where column classifications
+    live) must expose:
 
     ``classified_column_ids(*, labels=None, sensitivity_labels=None, include_suggested=True)``
         a single-column queryset of ``CatalogColumn`` ids classified with one of ``labels`` (or
@@ -467,7 +468,7 @@ def connect_classifications(provider: Any = None) -> bool:
     """
     if provider is None:
         try:
-            from governance.classifications import services as provider
+            from governance.catalog import classifying as provider
         except ImportError:
             return False
     classified = getattr(provider, "classified_column_ids", None)

@@ -34,7 +34,13 @@ class ScanRuleSetAdmin(PurSightModelAdmin):
             },
         ),
         ("Sampling", {"fields": ["sample_size", "sample_method"]}),
+        ("Classification", {"fields": ["classifications"]}),
     ]
+    filter_horizontal = ["classifications"]
 
     def save_service(self, request: HttpRequest, obj: ScanRuleSet, form: Any, change: bool) -> None:
-        services.save_rule_set(actor=request.user, rule_set=obj)
+        services.save_rule_set(
+            actor=request.user,
+            rule_set=obj,
+            classifications=list(form.cleaned_data.get("classifications") or []),
+        )

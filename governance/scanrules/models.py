@@ -46,6 +46,13 @@ class ScanRuleSet(GovernedModel):
     sample_method = models.CharField(
         max_length=10, choices=SampleMethod.choices, default=SampleMethod.TOP
     )
+    classifications = models.ManyToManyField(
+        "classifications.Classification",
+        blank=True,
+        related_name="+",
+        help_text="Classifications this rule set applies (system and custom); "
+        "none selected: every active system classification.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -31,6 +31,17 @@ def selection_for(rule_set: ScanRuleSet | None) -> Selection:
     )
 
 
+def classification_codes(rule_set_id: int | None) -> list[str]:
+    """Codes of the classifications selected on a rule set (empty: the system default)."""
+    if rule_set_id is None:
+        return []
+    return list(
+        ScanRuleSet.classifications.through.objects.filter(
+            scanruleset_id=rule_set_id, classification__is_active=True
+        ).values_list("classification__code", flat=True)
+    )
+
+
 @transaction.atomic
 def default_rule_set(kind: str) -> ScanRuleSet:
     """The system rule set for a source kind, created on first use."""
@@ -48,16 +59,35 @@ def default_rule_set(kind: str) -> ScanRuleSet:
     return rule_set
 
 
-def save_rule_set(*, actor: Any, rule_set: ScanRuleSet) -> ScanRuleSet:
+def save_rule_set(*, actor: Any, rule_set: ScanRuleSet, classifications: Any = None) -> ScanRuleSet:
+    """Validate and save; ``classifications`` (when given) replaces the selected ones."""
     creating = rule_set.pk is None
     before = {} if creating else audit.snapshot(ScanRuleSet.objects.get(pk=rule_set.pk))
     with transaction.atomic():
         rule_set.full_clean()
         rule_set.save()
+        if classifications is not None:
+            codes_before = sorted(rule_set.classifications.values_list("code", flat=True))
+            rule_set.classifications.set(classifications)
+            codes_after = sorted(c.code for c in classifications)
+            if codes_before != codes_after:
+                before["classifications"] = codes_before
+                # The scan token includes updated_at: a new selection resamples every table.
+                rule_set.save(update_fields=["updated_at"])
         audit.record(
             actor=actor,
             action="scanruleset.create" if creating else "scanruleset.update",
             obj=rule_set,
-            changes=audit.diff(before, audit.snapshot(rule_set)),
+            changes=audit.diff(
+                before,
+                {
+                    **audit.snapshot(rule_set),
+                    **(
+                        {"classifications": sorted(c.code for c in classifications)}
+                        if "classifications" in before
+                        else {}
+                    ),
+                },
+            ),
         )
     return rule_set

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from ..models import CatalogColumn, CatalogSchema, CatalogTable
+from .classification_serializers import ClassificationSummarySerializer
 
 ASSET_FIELDS = [
     "id",
@@ -30,6 +31,7 @@ class SchemaSerializer(AssetSerializer):
 
 class TableSerializer(AssetSerializer):
     schema_name = serializers.CharField(source="schema.name", read_only=True)
+    sensitivity_label = serializers.CharField(read_only=True, default=None)
 
     class Meta:
         model = CatalogTable
@@ -41,11 +43,13 @@ class TableSerializer(AssetSerializer):
             "comment",
             "definition",
             "row_estimate",
+            "sensitivity_label",
         ]
         read_only_fields = [*READ_ONLY, "schema", "kind", "comment", "definition", "row_estimate"]
 
 
 class ColumnSerializer(AssetSerializer):
+    classifications = ClassificationSummarySerializer(many=True, read_only=True)
     table_name = serializers.CharField(source="table.name", read_only=True)
     schema_name = serializers.CharField(source="table.schema.name", read_only=True)
     profile = serializers.SerializerMethodField()
@@ -63,6 +67,7 @@ class ColumnSerializer(AssetSerializer):
             "default",
             "comment",
             "profile",
+            "classifications",
         ]
         read_only_fields = [
             *READ_ONLY,

@@ -3,13 +3,14 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import Prefetch
 from rest_framework import filters, mixins
 from rest_framework.viewsets import GenericViewSet
 
 from pursight.api import GovernedViewSetMixin
 
-from .. import search, services
-from ..models import CatalogColumn, CatalogSchema, CatalogTable
+from .. import classifying, search, services
+from ..models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
 from .serializers import ColumnSerializer, SchemaSerializer, TableSerializer
 
 
@@ -91,13 +92,24 @@ class SchemaViewSet(AssetViewSet):
 
 
 class TableViewSet(AssetViewSet):
-    queryset = CatalogTable.objects.select_related("datasource", "schema")
+    queryset = classifying.with_table_label(
+        CatalogTable.objects.select_related("datasource", "schema")
+    )
     serializer_class = TableSerializer
     filterset_class = TableFilter
 
 
 class ColumnViewSet(AssetViewSet):
-    queryset = CatalogColumn.objects.select_related("datasource", "table", "table__schema")
+    queryset = CatalogColumn.objects.select_related(
+        "datasource", "table", "table__schema"
+    ).prefetch_related(
+        Prefetch(
+            "classifications",
+            queryset=ColumnClassification.objects.select_related(
+                "classification", "sensitivity_label"
+            ).order_by("-confidence"),
+        )
+    )
     serializer_class = ColumnSerializer
     filterset_class = ColumnFilter
     ordering_fields = [*AssetViewSet.ordering_fields, "ordinal"]

@@ -1,9 +1,19 @@
 from rest_framework import serializers
 
+from governance.classifications.models import Classification
+
 from ..models import ScanRuleSet
 
 
 class ScanRuleSetSerializer(serializers.ModelSerializer):
+    classifications = serializers.SlugRelatedField(
+        slug_field="code",
+        many=True,
+        required=False,
+        queryset=Classification.objects.all(),
+        help_text="Classification codes applied; empty: every active system classification.",
+    )
+
     class Meta:
         model = ScanRuleSet
         fields = [
@@ -20,6 +30,7 @@ class ScanRuleSetSerializer(serializers.ModelSerializer):
             "include_views",
             "sample_size",
             "sample_method",
+            "classifications",
             "created_at",
             "updated_at",
         ]

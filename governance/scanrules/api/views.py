@@ -13,18 +13,26 @@ class ScanRuleSetViewSet(viewsets.ModelViewSet):
     """Rule sets are shared configuration: any signed-in user reads them; writing needs the
     model permission (granted to platform administrators)."""
 
-    queryset = ScanRuleSet.objects.all()
+    queryset = ScanRuleSet.objects.prefetch_related("classifications")
     serializer_class = ScanRuleSetSerializer
     permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
     filterset_fields = ["source_kind", "is_system"]
 
     def perform_create(self, serializer: Any) -> None:
+        data = dict(serializer.validated_data)
+        classifications = data.pop("classifications", None)
         serializer.instance = services.save_rule_set(
-            actor=self.request.user, rule_set=ScanRuleSet(**serializer.validated_data)
+            actor=self.request.user,
+            rule_set=ScanRuleSet(**data),
+            classifications=classifications,
         )
 
     def perform_update(self, serializer: Any) -> None:
         instance = serializer.instance
-        for key, value in serializer.validated_data.items():
+        data = dict(serializer.validated_data)
+        classifications = data.pop("classifications", None)
+        for key, value in data.items():
             setattr(instance, key, value)
-        services.save_rule_set(actor=self.request.user, rule_set=instance)
+        services.save_rule_set(
+            actor=self.request.user, rule_set=instance, classifications=classifications
+        )

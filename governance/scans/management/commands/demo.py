@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from governance.datasources import services as datasources
@@ -28,6 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         user, password = self._superuser(opts["username"])
+        call_command("load_classifications", stdout=self.stdout)
         db_path = Path(settings.VAR_DIR) / "demo" / "shop.sqlite"
         if opts["rebuild"] or not db_path.exists():
             build_demo_database(db_path)

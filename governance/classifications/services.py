@@ -1,0 +1,403 @@
+"""Classification services: system info types, custom rules, labels, model versions, the engine.
+
+The engine is built once per process per (active model version, custom rules version) and
+cached; the model bytes are read from the database only when the active version changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+
+from pursight import audit, permissions
+
+from .engine import (
+    FEATURE_VERSION,
+    SYSTEM_INFO_TYPES,
+    Engine,
+    InfoTypeSpec,
+    Model,
+    ModelFormatError,
+    train_model,
+)
+from .engine.infotypes import MEDIUM
+from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLabel
+from .signals import labels_changed
+
+log = logging.getLogger(__name__)
+
+LABELS: tuple[tuple[str, int, str, str], ...] = (
+    ("Public", 0, "success", "May be shared with anyone."),
+    ("Internal", 1, "info", "For employees and contractors."),
+    ("Confidential", 2, "warning", "Personal or business data with restricted access."),
+    ("Highly Confidential", 3, "danger", "Data whose exposure causes severe harm."),
+)
+CURATE = "curate_catalog"
+
+
+class ClassificationError(Exception):
+    pass
+
+
+# --- system data ---------------------------------------------------------------------------------
+
+
+def ensure_labels() -> dict[str, SensitivityLabel]:
+    """The four sensitivity labels, created when missing (idempotent)."""
+    existing = {label.name: label for label in SensitivityLabel.objects.all()}
+    for name, rank, color, description in LABELS:
+        if name not in existing:
+            existing[name] = SensitivityLabel.objects.create(
+                name=name, rank=rank, color=color, description=description
+            )
+    return existing
+
+
+@transaction.atomic
+def load_classifications() -> dict[str, int]:
+    """Create or refresh the system classifications from the engine (idempotent)."""
+    labels = ensure_labels()
+    existing = {c.code: c for c in Classification.objects.filter(is_system=True)}
+    created = updated = 0
+    for spec in SYSTEM_INFO_TYPES:
+        values = {
+            "name": spec.name,
+            "description": spec.description,
+            "category": str(spec.category),
+        }
+        obj = existing.get(spec.code)
+        if obj is None:
+            Classification.objects.create(
+                code=spec.code,
+                is_system=True,
+                default_label=labels[str(spec.sensitivity)],
+                **values,
+            )
+            created += 1
+        elif any(getattr(obj, k) != v for k, v in values.items()):
+            for k, v in values.items():
+                setattr(obj, k, v)
+            obj.save(update_fields=[*values, "updated_at"])
+            updated += 1
+    return {"created": created, "updated": updated}
+
+
+def ensure_system_classifications() -> None:
+    """Load the system classifications if any is missing (cheap when they are there)."""
+    if Classification.objects.filter(is_system=True).count() < len(SYSTEM_INFO_TYPES):
+        load_classifications()
+
+
+# --- custom rules and label policies --------------------------------------------------------------
+
+
+def can_manage(user: Any) -> bool:
+    """Curators (``curate_catalog`` in any collection) manage custom rules and label policies."""
+    return bool(permissions.scope(user, CURATE))
+
+
+RULE_FIELDS = (
+    "code",
+    "name",
+    "description",
+    "category",
+    "default_label",
+    "is_active",
+    "value_regex",
+    "column_name_regex",
+    "dictionary_values",
+    "validator",
+    "min_match_ratio",
+    "data_types",
+)
+SYSTEM_EDITABLE = ("description", "default_label", "is_active")
+
+
+def save_classification(*, actor: Any, classification: Classification) -> Classification:
+    """Create or update a classification; a malformed regex is a field error, nothing saved."""
+    if not can_manage(actor):
+        raise permissions.PermissionDenied("You may not manage classifications.")
+    creating = classification.pk is None
+    before: dict[str, Any] = {}
+    if not creating:
+        stored = Classification.objects.get(pk=classification.pk)
+        before = audit.snapshot(stored)
+        if stored.is_system:
+            changed = [
+                f
+                for f in RULE_FIELDS
+                if f not in SYSTEM_EDITABLE
+                and getattr(stored, f if f != "default_label" else "default_label_id")
+                != getattr(classification, f if f != "default_label" else "default_label_id")
+            ]
+            if changed:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(
+                    dict.fromkeys(changed, "System classifications keep the engine's rules.")
+                )
+    else:
+        classification.is_system = False
+    with transaction.atomic():
+        classification.full_clean()
+        if creating:
+            classification.created_by = actor if getattr(actor, "pk", None) else None
+        classification.updated_by = actor if getattr(actor, "pk", None) else None
+        classification.save()
+        audit.record(
+            actor=actor,
+            action="classification.create" if creating else "classification.update",
+            obj=classification,
+            changes=audit.diff(before, audit.snapshot(classification)),
+        )
+        if not creating and before.get("default_label") != classification.default_label_id:
+            labels_changed.send(Classification, classification_ids=[classification.pk])
+    return classification
+
+
+def set_label_policy(
+    *, actor: Any, classification: Classification, label: SensitivityLabel | None, note: str = ""
+) -> LabelPolicy | None:
+    """Map ``classification`` to ``label`` (``None`` removes the policy: the default applies)."""
+    if not can_manage(actor):
+        raise permissions.PermissionDenied("You may not manage label policies.")
+    with transaction.atomic():
+        policy = LabelPolicy.objects.filter(classification=classification).first()
+        if label is None:
+            if policy is not None:
+                policy.delete()
+            result = None
+        else:
+            policy = policy or LabelPolicy(classification=classification)
+            policy.label, policy.note = label, note
+            policy.updated_by = actor if getattr(actor, "pk", None) else None
+            policy.save()
+            result = policy
+        audit.record(
+            actor=actor,
+            action="labelpolicy.set",
+            obj=classification,
+            changes={"label": label.name if label else None},
+        )
+        labels_changed.send(Classification, classification_ids=[classification.pk])
+    return result
+
+
+def effective_label_ids() -> dict[int, int]:
+    """{classification id: sensitivity label id}: the policy's label, else the default."""
+    out = dict(Classification.objects.values_list("pk", "default_label_id"))
+    out.update(LabelPolicy.objects.values_list("classification_id", "label_id"))
+    return out
+
+
+def effective_labels_for(ids: Sequence[int]) -> dict[int, int]:
+    out = dict(Classification.objects.filter(pk__in=ids).values_list("pk", "default_label_id"))
+    out.update(
+        LabelPolicy.objects.filter(classification_id__in=ids).values_list(
+            "classification_id", "label_id"
+        )
+    )
+    return out
+
+
+def spec_of(c: Classification) -> InfoTypeSpec:
+    return InfoTypeSpec(
+        code=c.code,
+        name=c.name,
+        category=c.category,
+        sensitivity=c.default_label.name if c.default_label_id else "Confidential",
+        value_patterns=(c.value_regex,) if c.value_regex else (),
+        validator=c.validator or None,
+        dictionary_values=frozenset(v.strip().lower() for v in c.dictionary_values or ()),
+        column_name_patterns=(c.column_name_regex,) if c.column_name_regex else (),
+        data_types=tuple(c.data_types or ("string",)),
+        min_match_ratio=c.min_match_ratio,
+        value_confidence=MEDIUM,
+        description=c.description,
+        system=False,
+    )
+
+
+def custom_specs() -> list[InfoTypeSpec]:
+    rows = Classification.objects.filter(is_system=False, is_active=True).select_related(
+        "default_label"
+    )
+    return [spec_of(c) for c in rows]
+
+
+def rules_version() -> str:
+    """Changes whenever a custom rule is created, changed, (de)activated or deleted."""
+    agg = Classification.objects.filter(is_system=False).aggregate(
+        n=Count("pk"), t=Max("updated_at")
+    )
+    return f"{agg['n']}:{agg['t'].isoformat() if agg['t'] else ''}"
+
+
+# --- model versions ------------------------------------------------------------------------------
+
+
+def _settings() -> dict[str, Any]:
+    conf = getattr(settings, "PURSIGHT_CLASSIFIER", {})
+    return {
+        "DEFAULT_SMALL": conf.get("DEFAULT_SMALL", False),
+        "CACHE_DIR": Path(conf.get("CACHE_DIR", Path(settings.VAR_DIR) / "classifier")),
+        "SEED": conf.get("SEED", 0),
+    }
+
+
+def _engine_fingerprint() -> str:
+    """A hash of the engine's source: a cached default model is retrained when it changes."""
+    root = Path(__file__).resolve().parent / "engine"
+    h = hashlib.sha256(FEATURE_VERSION.encode())
+    for path in sorted(root.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+_default_lock = threading.Lock()
+
+
+def default_model_bytes() -> bytes:
+    """The default model (engine's synthetic data, no feedback), trained once and cached on disk."""
+    conf = _settings()
+    small = "-small" if conf["DEFAULT_SMALL"] else ""
+    path = conf["CACHE_DIR"] / f"default-{_engine_fingerprint()}-s{conf['SEED']}{small}.bin"
+    with _default_lock:
+        if path.exists():
+            data = path.read_bytes()
+            try:
+                Model.from_bytes(data)
+                return data
+            except ModelFormatError:
+                log.warning("classifier.cache_invalid path=%s", path)
+        log.info("classifier.training_default small=%s", bool(small))
+        data = train_model(seed=conf["SEED"], small=bool(small)).to_bytes()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
+        return data
+
+
+def store_model(model: Model, *, activate: bool = True, actor: Any = None) -> ClassifierModel:
+    """Save ``model`` as a version (idempotent on its version) and optionally activate it."""
+    trained = dt.datetime.fromisoformat(model.trained_at)
+    if trained.tzinfo is None:
+        trained = trained.replace(tzinfo=dt.UTC)
+    try:
+        with transaction.atomic():
+            row, created = ClassifierModel.objects.get_or_create(
+                version=model.version,
+                defaults={
+                    "data": model.to_bytes(),
+                    "trained_at": trained,
+                    "metadata": model.metadata,
+                },
+            )
+    except IntegrityError:
+        row, created = ClassifierModel.objects.get(version=model.version), False
+    if activate:
+        activate_model(row, actor=actor)
+    elif created:
+        audit.record(actor=actor, action="classifiermodel.create", obj=row)
+    return row
+
+
+def activate_model(row: ClassifierModel, *, actor: Any = None) -> ClassifierModel:
+    with transaction.atomic():
+        ClassifierModel.objects.filter(is_active=True).exclude(pk=row.pk).update(is_active=False)
+        ClassifierModel.objects.filter(pk=row.pk).update(is_active=True)
+        row.is_active = True
+        audit.record(actor=actor, action="classifiermodel.activate", obj=row)
+    return row
+
+
+def active_model_version() -> str | None:
+    return ClassifierModel.objects.filter(is_active=True).values_list("version", flat=True).first()
+
+
+def ensure_active_model() -> str:
+    """The active model's version; the default model is loaded (or trained) when none exists."""
+    version = active_model_version()
+    if version:
+        return version
+    latest = ClassifierModel.objects.order_by("-trained_at").first()
+    if latest is not None:
+        return activate_model(latest).version
+    model = Model.from_bytes(default_model_bytes())
+    _models[model.version] = model
+    return store_model(model).version
+
+
+def train_and_activate(
+    *, actor: Any = None, feedback: Sequence[Any] = (), small: bool = False, seed: int = 0
+) -> ClassifierModel:
+    """Retrain from the synthetic data plus ``feedback`` items and activate the new version."""
+    model = train_model(list(feedback), seed=seed, small=small)
+    model.metadata["feedback_columns"] = len(feedback)
+    row = store_model(model, activate=True, actor=actor)
+    _models[model.version] = model
+    return row
+
+
+_models: dict[str, Model] = {}
+_engines: dict[tuple[str, str], Engine] = {}
+_engine_lock = threading.Lock()
+
+
+def load_model(version: str) -> Model:
+    model = _models.get(version)
+    if model is None:
+        data = ClassifierModel.objects.filter(version=version).values_list("data", flat=True).get()
+        model = Model.from_bytes(bytes(data))
+        _models.clear()  # keep one model in memory
+        _models[version] = model
+    return model
+
+
+def get_engine() -> tuple[Engine, str]:
+    """The engine for the active model and the current custom rules (built once, cached)."""
+    ensure_system_classifications()
+    version = ensure_active_model()
+    rules = rules_version()
+    key = (version, rules)
+    with _engine_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            specs = list(SYSTEM_INFO_TYPES)
+            system_codes = {s.code for s in specs}
+            for spec in custom_specs():
+                if spec.code not in system_codes:
+                    specs.append(spec)
+            engine = Engine(specs=specs, model=load_model(version))
+            _engines.clear()
+            _engines[key] = engine
+    return engine, version
+
+
+def token_salt() -> str:
+    """Registered with the scans: a new model or changed custom rules resample every table."""
+    return f"classifier={ensure_active_model()};rules={rules_version()}"
+
+
+def applicable_codes(selected: Sequence[str] | None) -> frozenset[str]:
+    """Codes a rule set applies: its selection, or every active system classification."""
+    if selected:
+        return frozenset(selected)
+    return frozenset(
+        Classification.objects.filter(is_system=True, is_active=True).values_list("code", flat=True)
+    )
+
+
+def classification_ids() -> dict[str, int]:
+    return dict(Classification.objects.values_list("code", "pk"))
