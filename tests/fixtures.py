@@ -40,6 +40,15 @@ def build_shop(path: Path, customers: int = 30) -> Path:
     return path
 
 
+@pytest.fixture(scope="session", autouse=True)
+def celery_configured() -> None:
+    """Load the Celery app's configuration from the test settings before any test can override
+    a setting: Celery reads Django's settings once and keeps what it read."""
+    from pursight.celery import app
+
+    assert app.conf.task_always_eager is not None
+
+
 @pytest.fixture
 def shop_db(tmp_path: Path) -> Path:
     """A small SQLite database: two tables and a view."""

@@ -19,8 +19,8 @@ def test_healthz_ok_in_embedded_mode(client):
 def test_healthz_is_503_when_the_broker_is_down(client, settings):
     from pursight.testing import celery_broker
 
-    settings.CELERY_TASK_ALWAYS_EAGER = False
     with celery_broker("redis://127.0.0.1:1/0"):  # nothing listens there
+        settings.CELERY_TASK_ALWAYS_EAGER = False
         response = client.get("/healthz")
     assert response.status_code == 503
     body = response.json()
