@@ -143,6 +143,7 @@ def child(source_name: str) -> None:
     from governance.scans import services
 
     source = DataSource.objects.get(name=source_name)
+    services.warm_up()  # what a Celery worker does when it starts (governance.scans.tasks)
     scan = services.default_scan(actor=None, source=source)
     run = services.start_scan(actor=None, scan=scan, enqueue=False)
     start = time.perf_counter()

@@ -419,6 +419,13 @@ def _execute(run: ScanRun) -> None:
             run.warnings = warnings
 
 
+def warm_up() -> None:
+    """Build what a scan needs once per process (the classification engine and its model)."""
+    from governance.classifications.services import get_engine
+
+    get_engine()
+
+
 def detect_stale_runs(now: Any = None) -> list[int]:
     """Mark failed the running runs whose worker stopped sending heartbeats."""
     now = now or timezone.now()

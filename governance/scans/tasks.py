@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
+from celery.signals import worker_process_init, worker_ready
 from django.conf import settings
 
 from . import services
+
+log = logging.getLogger(__name__)
+
+
+@worker_ready.connect
+@worker_process_init.connect
+def warm_up(**_: object) -> None:
+    """Load the classifier when a worker process starts, not in its first scan."""
+    try:
+        services.warm_up()
+    except Exception as exc:  # a cold engine still works; the first scan loads it
+        log.warning("scan.warm_up_failed error=%s", type(exc).__name__)
 
 
 @shared_task(
