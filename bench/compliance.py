@@ -172,11 +172,14 @@ def build_catalog(columns: int, sources: int) -> None:
 
 
 def main() -> None:
+    global DB_NAME
     parser = argparse.ArgumentParser()
     parser.add_argument("--columns", type=int, default=200_000)
     parser.add_argument("--sources", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="Keep the database afterwards.")
+    parser.add_argument("--db-name", default=DB_NAME, help="Name of the scratch database.")
     args = parser.parse_args()
+    DB_NAME = args.db_name
 
     url = recreate_database()
     os.environ["DATABASE_URL"] = url

@@ -299,7 +299,7 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "assignee",
         "due_date",
         "first_seen",
-        "last_seen",
+        "last_seen_display",
     ]
     list_filter = [
         "framework",
@@ -334,6 +334,12 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "history",
     ]
     readonly_fields = [f for f in fields if f not in ("assignee", "due_date")]
+
+    @admin.display(description="last seen", ordering="last_seen")
+    def last_seen_display(self, obj: Finding) -> Any:
+        # Annotated by Finding's manager (later of its own and its rule's last confirmation).
+        return obj.last_seen
+
     actions = [
         "acknowledge",
         "start_remediation",

@@ -7,9 +7,12 @@ upgrade changes only the fields a steward did not edit locally.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 
 from pursight.models import GovernedModel
 
@@ -176,8 +179,71 @@ class EvaluationRun(models.Model):
         return f"Evaluation #{self.pk} of {self.framework_id}"
 
 
+ID = models.BigIntegerField()
+
+
+def _confirmation(field: str) -> Subquery:
+    """The latest evaluation of a finding's rule on its data source that still saw it active.
+
+    An evaluation confirms every active finding of a rule and source at once by writing the
+    source's :class:`RuleResult` (one row) instead of rewriting each finding. It counts for a
+    finding whose status was set before that evaluation (a finding reopened by hand after it
+    was not confirmed again until the next evaluation).
+    """
+    return Subquery(
+        RuleResult.objects.filter(
+            rule_id=OuterRef("rule_id"),
+            datasource_id=OuterRef("datasource_id"),
+            evaluated_at__gt=OuterRef("seen_at"),
+        )
+        .filter(evaluated_at__gte=Coalesce(OuterRef("status_changed_at"), OuterRef("first_seen")))
+        .values(field)[:1]
+    )
+
+
+def last_seen_expression() -> Case:
+    """``last_seen`` of a finding as an SQL expression (see :class:`Finding`)."""
+    return Case(
+        When(
+            status__in=ACTIVE_STATUSES,
+            then=Coalesce(_confirmation("evaluated_at"), F("seen_at")),
+        ),
+        default=F("seen_at"),
+    )
+
+
+def last_run_expression() -> Case:
+    return Case(
+        When(
+            status__in=ACTIVE_STATUSES,
+            then=Coalesce(_confirmation("run_id"), F("seen_run_id"), output_field=ID),
+        ),
+        default=F("seen_run_id"),
+        output_field=ID,
+    )
+
+
+class FindingQuerySet(models.QuerySet):
+    def with_last_seen(self) -> FindingQuerySet:
+        """Annotate ``last_seen`` and ``last_run_id``: the later of the finding's own values and
+        the latest confirmation of its rule on its data source (while the finding is active)."""
+        return self.annotate(last_seen=last_seen_expression(), last_run_id=last_run_expression())
+
+
+class FindingManager(models.Manager.from_queryset(FindingQuerySet)):  # type: ignore[misc]
+    def get_queryset(self) -> FindingQuerySet:
+        return super().get_queryset().with_last_seen()
+
+
 class Finding(models.Model):
-    """A rule violated by one asset. Deduplicated: one active finding per rule and asset."""
+    """A rule violated by one asset. Deduplicated: one active finding per rule and asset.
+
+    ``last_seen``/``last_run`` (when an evaluation last saw the violation) are the later of the
+    finding's own ``seen_at``/``seen_run`` (written when it is opened, closed or transitioned)
+    and the confirmation of its rule on its data source (:class:`RuleResult`): an unchanged
+    re-evaluation writes one row per rule and source, not one per finding. The default manager
+    annotates them, so they read, filter and sort like fields.
+    """
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="findings")
     framework = models.ForeignKey(Framework, on_delete=models.CASCADE, related_name="findings")
@@ -194,11 +260,11 @@ class Finding(models.Model):
     severity = models.CharField(max_length=10, choices=Severity.choices, db_index=True)
     evidence = models.JSONField(default=dict, blank=True)
     first_seen = models.DateTimeField(db_index=True)
-    last_seen = models.DateTimeField()
+    seen_at = models.DateTimeField(help_text="Last seen, as stored on the finding itself.")
     first_run = models.ForeignKey(
         EvaluationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    last_run = models.ForeignKey(
+    seen_run = models.ForeignKey(
         EvaluationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -214,7 +280,13 @@ class Finding(models.Model):
     reason = models.TextField(blank=True, help_text="Why this is a false positive.")
     status_changed_at = models.DateTimeField(null=True, blank=True)
 
+    # Without the last_seen annotation: for set-based writes in services.
+    stored = models.Manager()
+    objects = FindingManager()
+
     class Meta:
+        base_manager_name = "objects"
+        default_manager_name = "objects"
         ordering = ["-first_seen", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -230,6 +302,47 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id}: {self.asset_name or self.qualified_name}"
+
+    @property
+    def last_seen(self) -> Any:
+        if "_last_seen" not in self.__dict__:
+            self._load_last_seen()
+        return self.__dict__["_last_seen"]
+
+    @last_seen.setter
+    def last_seen(self, value: Any) -> None:
+        self.__dict__["_last_seen"] = value
+
+    @property
+    def last_run_id(self) -> int | None:
+        if "_last_run_id" not in self.__dict__:
+            self._load_last_seen()
+        return self.__dict__["_last_run_id"]
+
+    @last_run_id.setter
+    def last_run_id(self, value: int | None) -> None:
+        self.__dict__["_last_run_id"] = value
+
+    @property
+    def last_run(self) -> EvaluationRun | None:
+        run_id = self.last_run_id
+        return EvaluationRun.objects.filter(pk=run_id).first() if run_id else None
+
+    def _load_last_seen(self) -> None:
+        """For an instance not read through the manager (or refreshed): one query."""
+        if self.pk is None:
+            self.last_seen, self.last_run_id = self.seen_at, self.seen_run_id
+            return
+        row = type(self).objects.filter(pk=self.pk).values("last_seen", "last_run_id").first()
+        if row is None:
+            self.last_seen, self.last_run_id = self.seen_at, self.seen_run_id
+        else:
+            self.last_seen, self.last_run_id = row["last_seen"], row["last_run_id"]
+
+    def refresh_from_db(self, *args: Any, **kwargs: Any) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self.__dict__.pop("_last_seen", None)
+        self.__dict__.pop("_last_run_id", None)
 
 
 class FindingEvent(models.Model):
@@ -265,6 +378,10 @@ class RuleResult(models.Model):
     checked = models.PositiveIntegerField(default=0)
     failing = models.PositiveIntegerField(default=0)
     evaluated_at = models.DateTimeField()
+    # The run that evaluated it: it confirms the source's active findings of the rule.
+    run = models.ForeignKey(
+        EvaluationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

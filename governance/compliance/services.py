@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from governance.datasources.models import DataSource
@@ -42,10 +42,13 @@ from .models import (
     RuleResult,
     SchemaChangeAcknowledgement,
     ScoreSnapshot,
+    last_run_expression,
+    last_seen_expression,
 )
 
 log = logging.getLogger(__name__)
 BATCH = 2000
+ANALYZE_AFTER = 5000  # findings opened or closed by a run (PostgreSQL)
 MANAGE = "manage_compliance"
 
 
@@ -206,7 +209,12 @@ def evaluate_framework(
             summary.checked += outcome.checked
             summary.opened += outcome.opened
             summary.closed += outcome.closed
-        active = Finding.objects.filter(framework=framework, status__in=UNRESOLVED_STATUSES)
+        if connection.vendor == "postgresql" and summary.opened + summary.closed >= ANALYZE_AFTER:
+            # Fresh statistics, or the next evaluation plans its anti-joins on a table it
+            # believes empty (nested loops over every finding; autovacuum comes too late).
+            with connection.cursor() as cursor:
+                cursor.execute(f"ANALYZE {Finding._meta.db_table}, {FindingEvent._meta.db_table}")
+        active = Finding.stored.filter(framework=framework, status__in=UNRESOLVED_STATUSES)
         if ds_ids:
             active = active.filter(datasource_id__in=ds_ids)
         summary.still_open = active.count()
@@ -237,11 +245,13 @@ def evaluate_framework(
 def _evaluate_rule(
     rule: Rule, run: EvaluationRun, now: datetime, ds_ids: list[int] | None
 ) -> RuleOutcome:
-    """Evaluate one rule in a constant number of queries (plus batches for large changes).
+    """Evaluate one rule in a constant number of queries, whatever the number of assets.
 
-    One pass over the assets in scope tells which fail (and the counts per source); one read
-    of the rule's active findings; the difference gives the findings to close (by id) and the
-    violations to open (read with their evidence). Unchanged findings get one UPDATE.
+    Everything happens in the database: one grouped query counts the assets in scope and those
+    failing per source; the fixed findings are closed with ``INSERT … SELECT`` (their events)
+    and one ``UPDATE``; the unchanged ones are refreshed with one ``UPDATE``; the new violations
+    are inserted with one ``INSERT … SELECT … WHERE NOT EXISTS`` (evidence built in SQL) on
+    PostgreSQL, or read and bulk-inserted elsewhere. No asset row is read into Python.
     """
     outcome = RuleOutcome(rule.code)
     compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, now)
@@ -249,77 +259,94 @@ def _evaluate_rule(
         outcome.skipped = compiled.skipped
         return outcome
     assets = evaluation.assets_in_scope(compiled, ds_ids)
+    failing = evaluation.failing_assets(assets, compiled).order_by()
 
-    # 1. One pass over the assets in scope.
-    counts: dict[int, list[int]] = {}
-    failing_ids: set[int] = set()
-    for pk, ds, ok in evaluation.outcomes(assets, compiled):
-        c = counts.setdefault(ds, [0, 0])
-        c[0] += 1
-        if not ok:
-            c[1] += 1
-            failing_ids.add(pk)
+    # 1. Counts per data source, one grouped query.
+    counts = evaluation.counts_by_datasource(assets, compiled)
     outcome.checked = sum(c for c, _ in counts.values())
-    outcome.failing = len(failing_ids)
+    outcome.failing = sum(f for _, f in counts.values())
+
+    # 2. The rule's active findings.
+    active = Finding.stored.filter(
+        rule=rule, asset_type=rule.asset_type, status__in=ACTIVE_STATUSES
+    )
+    if ds_ids is not None:
+        active = active.filter(datasource_id__in=ds_ids)
+
+    # 3. Fixed (or out of scope, or removed): record the closing event, then close (keeping
+    # the last confirmation as the finding's own last seen).
+    closing = active.exclude(Exists(failing.filter(pk=OuterRef("asset_id"))))
+    outcome.closed = _insert_select(
+        FindingEvent,
+        closing,
+        {
+            "finding_id": F("pk"),
+            "at": Value(now),
+            "actor_repr": Value("evaluation"),
+            "from_status": F("status"),
+            "to_status": Value(FindingStatus.RESOLVED),
+            "note": Value("No longer violated."),
+            "run_id": Value(run.pk),
+        },
+    )
+    if outcome.closed:
+        closed_now = FindingEvent.objects.filter(
+            finding_id=OuterRef("pk"), run=run, to_status=FindingStatus.RESOLVED
+        )
+        active.filter(Exists(closed_now)).update(
+            seen_at=last_seen_expression(),
+            seen_run_id=last_run_expression(),
+            status=FindingStatus.RESOLVED,
+            closed_at=now,
+            closed_by_run=run,
+            status_changed_at=now,
+        )
+
+    # 4. Unchanged violations: the rule's result per source confirms them (their last seen),
+    # one small row per source instead of an UPDATE of every finding.
     results = RuleResult.objects.filter(rule=rule)
     if ds_ids is not None:
         results = results.filter(datasource_id__in=ds_ids)
     results.delete()
     RuleResult.objects.bulk_create(
         [
-            RuleResult(rule=rule, datasource_id=ds, checked=c, failing=f, evaluated_at=now)
+            RuleResult(rule=rule, datasource_id=ds, checked=c, failing=f, evaluated_at=now, run=run)
             for ds, (c, f) in counts.items()
         ],
         batch_size=BATCH,
     )
+    active.exclude(severity=rule.severity).update(severity=rule.severity)
 
-    # 2. The rule's active findings.
-    active = Finding.objects.filter(
-        rule=rule, asset_type=rule.asset_type, status__in=ACTIVE_STATUSES
-    )
-    if ds_ids is not None:
-        active = active.filter(datasource_id__in=ds_ids)
-    known: dict[int, tuple[int, str]] = {
-        asset_id: (pk, status)
-        for pk, asset_id, status in active.values_list("pk", "asset_id", "status")
-    }
-
-    # 3. Fixed (or out of scope, or removed): close with this run.
-    closing = [(pk, st) for asset_id, (pk, st) in known.items() if asset_id not in failing_ids]
-    for i in range(0, len(closing), BATCH):
-        Finding.objects.filter(pk__in=[pk for pk, _ in closing[i : i + BATCH]]).update(
-            status=FindingStatus.RESOLVED, closed_at=now, closed_by_run=run, status_changed_at=now
-        )
-    FindingEvent.objects.bulk_create(
-        [
-            FindingEvent(
-                finding_id=pk,
-                at=now,
-                actor_repr="evaluation",
-                from_status=status,
-                to_status=FindingStatus.RESOLVED,
-                note="No longer violated.",
-                run=run,
+    # 5. New violations, deduplicated against the active findings in the same statement
+    # (not needed when the rule has none: on a still empty table PostgreSQL would plan the
+    # anti-join as a scan of the table per failing asset, a table the INSERT itself grows).
+    new = failing
+    if Finding.stored.filter(rule=rule, status__in=ACTIVE_STATUSES).exists():
+        new = failing.exclude(
+            Exists(
+                Finding.stored.filter(
+                    rule=rule,
+                    asset_type=rule.asset_type,
+                    status__in=ACTIVE_STATUSES,
+                    asset_id=OuterRef("pk"),
+                )
             )
-            for pk, status in closing
-        ],
-        batch_size=BATCH,
-    )
-    outcome.closed = len(closing)
-
-    # 4. Unchanged violations (every finding still active): refresh last seen, one UPDATE.
-    if len(known) > len(closing):
-        active.update(last_seen=now, last_run=run, severity=rule.severity)
-
-    # 5. New violations: read with their evidence (by id when few), batched inserts.
-    new_ids = failing_ids.difference(known)
-    if not new_ids:
+        )
+    constants = {
+        "rule_id": Value(rule.pk),
+        "framework_id": Value(rule.framework_id),
+        "asset_type": Value(rule.asset_type),
+        "severity": Value(rule.severity),
+        "first_seen": Value(now),
+        "seen_at": Value(now),
+        "first_run_id": Value(run.pk),
+        "seen_run_id": Value(run.pk),
+        "status_changed_at": Value(now),
+    }
+    if connection.vendor == "postgresql":
+        new, columns = evaluation.violation_columns(new, compiled)
+        outcome.opened = _insert_select(Finding, new, {**columns, **constants})
         return outcome
-    failing = evaluation.failing_assets(assets, compiled)
-    if len(new_ids) <= BATCH:
-        new = failing.filter(pk__in=sorted(new_ids))
-    else:
-        new = failing.exclude(Exists(active.filter(asset_id=OuterRef("pk"))))
     batch: list[Finding] = []
     for v in evaluation.violations(new, compiled):
         batch.append(
@@ -334,41 +361,59 @@ def _evaluate_rule(
                 severity=rule.severity,
                 evidence={"condition": compiled.description, "facts": v.evidence},
                 first_seen=now,
-                last_seen=now,
+                seen_at=now,
                 first_run=run,
-                last_run=run,
+                seen_run=run,
                 status_changed_at=now,
             )
         )
         if len(batch) >= BATCH:
-            outcome.opened += _insert(batch)
+            outcome.opened += len(Finding.stored.bulk_create(batch))
             batch = []
     if batch:
-        outcome.opened += _insert(batch)
+        outcome.opened += len(Finding.stored.bulk_create(batch))
     return outcome
 
 
-def _insert(findings: list[Finding]) -> int:
-    """Insert new findings: COPY on PostgreSQL (no per-row SQL to build), else bulk_create.
+def _insert_select(model: Any, source: QuerySet, values: dict[str, Any]) -> int:
+    """``INSERT INTO model (...) SELECT ... FROM source``: one statement, no row in Python.
 
-    Detection is recorded on the finding itself (first_seen, first_run): no event row.
+    ``values`` maps the model's fields (attnames) to expressions over ``source``; required
+    fields left out get their (constant) default. Returns the number of rows inserted.
     """
-    if connection.vendor != "postgresql":
-        return len(Finding.objects.bulk_create(findings))
-    fields = [f for f in Finding._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    table = connection.ops.quote_name(Finding._meta.db_table)
-    sql = f"COPY {table} ({columns}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in findings:
-            copy.write_row(
-                [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields]
-            )
-    return len(findings)
+    values = dict(values)
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.attname in values or f.null:
+            continue
+        default = f.get_default()  # "" for text fields
+        if default is None:
+            raise ValueError(f"{model.__name__}.{f.attname} needs a value")
+        values[f.attname] = Value(default)
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    aliases = {f"_i{i}": name for i, name in enumerate(values)}
+    annotated = source.order_by().annotate(
+        **{
+            alias: ExpressionWrapper(values[name], output_field=fields[name])
+            if isinstance(values[name], Value)
+            else values[name]
+            for alias, name in aliases.items()
+        }
+    )
+    qs = annotated.values(*aliases)
+    compiler = qs.query.get_compiler(connection=connection)
+    sql, params = compiler.as_sql()
+    selected = [alias for _, _, alias in compiler.select]
+    if selected != list(aliases):  # never insert a value into the wrong column
+        raise RuntimeError(f"unexpected column order {selected}")
+    columns = ", ".join(connection.ops.quote_name(fields[aliases[a]].column) for a in selected)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({columns}) {sql}", params)
+        return cursor.rowcount
 
 
 def _expire_accepted_risks(framework: Framework, run: EvaluationRun, now: datetime) -> None:
-    expired = Finding.objects.filter(
+    expired = Finding.stored.filter(
         framework=framework,
         status=FindingStatus.ACCEPTED_RISK,
         risk_expires_on__lt=timezone.localdate(now),
@@ -376,7 +421,13 @@ def _expire_accepted_risks(framework: Framework, run: EvaluationRun, now: dateti
     ids = list(expired.values_list("pk", flat=True))
     if not ids:
         return
-    expired.update(status=FindingStatus.OPEN, status_changed_at=now)
+    # The new status no longer follows the rule's earlier confirmations: keep the latest.
+    expired.update(
+        seen_at=last_seen_expression(),
+        seen_run_id=last_run_expression(),
+        status=FindingStatus.OPEN,
+        status_changed_at=now,
+    )
     FindingEvent.objects.bulk_create(
         [
             FindingEvent(
@@ -532,6 +583,10 @@ def transition_finding(
     elif current == FindingStatus.RESOLVED:
         finding.closed_at = None
         finding.closed_by_run = None
+    # Keep the latest confirmation of the violation as the finding's own last seen: the new
+    # status is only confirmed by later evaluations.
+    finding.seen_at = finding.last_seen
+    finding.seen_run_id = finding.last_run_id
     finding.status = to
     finding.status_changed_at = now
     finding.save()
@@ -641,7 +696,7 @@ def dashboard(user: Any, days: int = 90) -> dict[str, Any]:
         .annotate(checked=Sum("checked"), failing=Sum("failing"))
         .order_by()
     )
-    findings = permissions.restrict(Finding.objects.filter(status__in=UNRESOLVED_STATUSES), user)
+    findings = permissions.restrict(Finding.stored.filter(status__in=UNRESOLVED_STATUSES), user)
     severity_counts = dict(
         findings.values_list("severity")
         .annotate(n=Count("pk"))

@@ -75,6 +75,8 @@ class FindingSerializer(serializers.ModelSerializer):
     collection = serializers.IntegerField(source="datasource.collection_id", read_only=True)
     assignee_name = serializers.SerializerMethodField()
     remediation = serializers.CharField(source="rule.remediation", read_only=True)
+    # Annotated by Finding's manager: the later of its own and its rule's last confirmation.
+    last_seen = serializers.DateTimeField(read_only=True)
 
     class Meta:
         model = Finding

@@ -162,3 +162,79 @@ def test_command_prints_a_summary(two_sources, make_rule, framework, capsys):
     assert "framework" in out and "opened" in out
     line = next(row for row in out.splitlines() if row.startswith("test"))
     assert line.split()[1:7] == ["1", "0", "3", "3", "0", "3"]
+
+
+def test_unchanged_rerun_confirms_without_rewriting_findings(two_sources, make_rule, evaluate):
+    """last_seen moves with every evaluation that still sees the violation, but an unchanged
+    re-evaluation writes one confirmation per rule and source, not every finding."""
+    from governance.compliance import services
+
+    rule = make_rule("column", {"type": "has_description"}, {"name_pattern": "^email$"})
+    first = evaluate()
+    second = evaluate()
+    # The findings themselves still hold the first run: nothing rewrote them.
+    stored = Finding.stored.filter(rule=rule)
+    assert {f.seen_run_id for f in stored} == {first.pk}
+    rows = Finding.objects.filter(rule=rule)
+    assert {f.last_run_id for f in rows} == {second.pk}
+    assert all(f.last_seen > f.first_seen for f in rows)
+    # Sorting and filtering on last_seen work like on a field.
+    latest = rows.order_by("-last_seen").first().last_seen
+    assert rows.filter(last_seen=latest).count() == 2
+
+    # A manual transition keeps the latest confirmation as the finding's own last seen ...
+    f = rows.get(datasource__name="alpha")
+    seen = f.last_seen
+    f = services.transition_finding(actor=None, finding=f, to=FindingStatus.IN_REMEDIATION)
+    f = services.transition_finding(actor=None, finding=f, to=FindingStatus.RESOLVED)
+    f = Finding.objects.get(pk=f.pk)
+    assert f.last_seen == seen and f.last_run_id == second.pk
+    # ... and a resolved finding is not confirmed by later evaluations (a new one is opened).
+    third = evaluate()
+    assert third.findings_opened == 1
+    f = Finding.objects.get(pk=f.pk)
+    assert f.last_seen == seen and f.last_run == second
+    # Reopened by hand after a run that did not see it: not confirmed by that run.
+    Finding.stored.filter(rule=rule, status="open", datasource__name="alpha").delete()
+    CatalogColumn.objects.filter(pk=f.asset_id).update(description="fixed")
+    evaluate()
+    f = services.transition_finding(actor=None, finding=f, to=FindingStatus.OPEN)
+    assert Finding.objects.get(pk=f.pk).last_seen == seen
+
+
+def test_closing_keeps_the_last_confirmation(two_sources, make_rule, evaluate):
+    rule = make_rule("column", {"type": "has_description"}, {"name_pattern": "^email$"})
+    evaluate()
+    second = evaluate()
+    f = Finding.objects.get(rule=rule, datasource__name="alpha")
+    seen = f.last_seen
+    CatalogColumn.objects.filter(pk=f.asset_id).update(description="fixed")
+    third = evaluate()
+    f.refresh_from_db()
+    assert f.status == FindingStatus.RESOLVED and f.closed_by_run == third
+    assert f.last_seen == seen and f.last_run == second
+    assert Finding.stored.get(pk=f.pk).seen_at == seen
+
+
+def test_evidence_dates_match_the_python_format(catalog_of, make_rule, evaluate):
+    """Evidence is built in SQL on PostgreSQL: dates read as datetime.isoformat() writes them."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.datasources.models import DataSource
+
+    source = catalog_of(name="stale").source
+    when = timezone.now().replace(microsecond=123456) - timedelta(days=40)
+    DataSource.objects.filter(pk=source.pk).update(last_scan_at=when)
+    round_ = catalog_of(name="round").source
+    DataSource.objects.filter(pk=round_.pk).update(last_scan_at=when.replace(microsecond=0))
+    rule = make_rule("datasource", {"type": "scanned_within", "days": 30})
+    evaluate()
+    facts = {
+        f.asset_name: f.evidence["facts"]["last_scan_at"] for f in Finding.objects.filter(rule=rule)
+    }
+    assert facts == {
+        "stale": when.isoformat(),
+        "round": when.replace(microsecond=0).isoformat(),
+    }
