@@ -228,11 +228,20 @@ def test_expression_condition(shop, make_rule, evaluate):
     assert flagged(dated) == set()
 
 
-def test_slot_rules_are_skipped_until_a_provider_registers(shop, make_rule, evaluate):
+def test_slot_rules_are_skipped_until_a_provider_registers(shop, make_rule, evaluate, monkeypatch):
     from governance.compliance import registry
 
-    if registry.registry.scopes["classification"].available:
-        pytest.skip("the classifications app already provides the classification scope")
+    # As before the classifications app registers its providers: only the reserved slots.
+    monkeypatch.setattr(
+        registry,
+        "registry",
+        registry.Registry(dict(registry.registry.scopes), dict(registry.registry.conditions)),
+    )
+    for name in ("classification",):
+        registry.registry.scopes.pop(name)
+        registry.reserve_scope(name, name, "", registry.ALL_ASSET_TYPES)
+    registry.registry.conditions.pop("classification_decided")
+    registry.reserve_condition("classification_decided", "decided", "", registry.ALL_ASSET_TYPES)
     rule = make_rule("column", {"type": "classification_decided"}, {"classification": ["EMAIL"]})
     run = evaluate()
     assert run.rules_skipped == 1 and run.rules_evaluated == 0
