@@ -84,12 +84,23 @@ def test_scan_failure_exits_with_the_reason(tmp_path):
         run("scan", "gone", "--inline")
 
 
-def test_demo_builds_registers_and_scans(settings, tmp_path):
+def test_demo_builds_registers_and_scans(settings, tmp_path, django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
-    out = run("demo")
+    with django_capture_on_commit_callbacks(execute=True):
+        out = run("demo")
     assert "password:" in out and re.search(r"run #\d+ succeeded", out)
     source = DataSource.objects.get(name="Demo shop")
     assert source.collection.name == "Sales"
     assert ScanRun.objects.get().tables_seen == 5
+    from governance.catalog.models import ColumnClassification
+    from governance.compliance.models import Finding
+
+    found = set(
+        ColumnClassification.objects.filter(column__table__name="payments").values_list(
+            "column__name", "classification__code"
+        )
+    )
+    assert {("card_number", "CREDIT_CARD_NUMBER"), ("iban", "IBAN")} <= found
+    assert Finding.objects.exists()  # the frameworks were loaded and evaluated after the scan
     again = run("demo")  # idempotent: same user and password, a new scan run
     assert out.split("password:")[1] == again.split("password:")[1]

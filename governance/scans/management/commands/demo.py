@@ -30,6 +30,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         user, password = self._superuser(opts["username"])
         call_command("load_classifications", stdout=self.stdout)
+        # The built-in frameworks, so that the scan's compliance evaluation has rules to run.
+        call_command("load_frameworks", stdout=self.stdout)
         db_path = Path(settings.VAR_DIR) / "demo" / "shop.sqlite"
         if opts["rebuild"] or not db_path.exists():
             build_demo_database(db_path)
