@@ -5,11 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, views, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.request import Request
 
 from pursight import permissions
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
+    """DRF's handler, taught the errors services raise: Django's ValidationError (400) and the
+    gate's PermissionDenied (403). Set as REST_FRAMEWORK["EXCEPTION_HANDLER"]."""
+    if isinstance(exc, permissions.PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc))
+    elif isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        )
+    return views.exception_handler(exc, context)
 
 
 class GatePermission(drf_permissions.BasePermission):
@@ -54,15 +66,6 @@ class GovernedViewSetMixin:
     def get_queryset(self):
         queryset = super().get_queryset()
         return permissions.restrict(queryset, self.request.user, permissions.VIEW)
-
-    def handle_exception(self, exc: Exception):
-        if isinstance(exc, permissions.PermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            )
-        return super().handle_exception(exc)
 
 
 class GovernedReadOnlyViewSet(GovernedViewSetMixin, viewsets.ReadOnlyModelViewSet):

@@ -228,6 +228,7 @@ REST_FRAMEWORK = {
         "rest_framework.filters.OrderingFilter",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "pursight.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("PURSIGHT_API_ANON_RATE", default="60/min"),
         "user": env.str("PURSIGHT_API_USER_RATE", default="2000/min"),

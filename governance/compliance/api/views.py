@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import mixins, status, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -63,15 +62,6 @@ class DefinitionViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Any) -> None:
         services.delete_object(actor=self.request.user, obj=instance)
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, permissions.PermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            )
-        return super().handle_exception(exc)
 
 
 def _save_framework(*, actor: Any, obj: Framework) -> Framework:

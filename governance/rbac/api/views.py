@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, viewsets
 from rest_framework import permissions as drf_permissions
+from rest_framework import viewsets
 from rest_framework.request import Request
 
 from pursight import permissions
@@ -107,12 +106,3 @@ class RoleViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Role) -> None:
         services.delete_role(actor=self.request.user, role=instance)
-
-    def handle_exception(self, exc: Exception):
-        if isinstance(exc, permissions.PermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            )
-        return super().handle_exception(exc)

@@ -7,16 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, renderers, status, viewsets
+from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-
-from pursight import permissions
 
 from .. import audit_access, tokens
 from ..models import ApiToken, AuditEvent
@@ -113,12 +110,3 @@ class ApiTokenViewSet(
 
     def perform_destroy(self, instance: ApiToken) -> None:
         tokens.revoke_token(actor=self.request.user, token=instance)
-
-    def handle_exception(self, exc: Exception):
-        if isinstance(exc, permissions.PermissionDenied):
-            exc = exceptions.PermissionDenied(str(exc))
-        elif isinstance(exc, DjangoValidationError):
-            exc = exceptions.ValidationError(
-                exc.message_dict if hasattr(exc, "error_dict") else exc.messages
-            )
-        return super().handle_exception(exc)
