@@ -376,7 +376,10 @@ def clean_values(values: Sequence[object], limit: int = 2000) -> tuple[int, dict
     """Count distinct stripped non-null values; returns (sampled, {value: count})."""
     if len(values) > limit:
         values = values[:limit]
-    stripped = [(v if isinstance(v, str) else str(v)).strip() for v in values if v is not None]
+    try:  # fast path: every value is a str (the usual case); None or others raise TypeError
+        stripped = list(map(str.strip, values))
+    except TypeError:
+        stripped = [(v if isinstance(v, str) else str(v)).strip() for v in values if v is not None]
     counts = Counter(stripped)
     for key in [k for k in counts if len(k) <= 9 and k.lower() in NULL_TOKENS]:
         del counts[key]
@@ -394,12 +397,15 @@ def analyze(
 ) -> ColumnAnalysis:
     """Run every rule over one column and build its feature vector."""
     sampled, counts = clean_values(values)
-    non_null = sum(counts.values())
     distinct_values = list(counts)
+    weights = list(counts.values())
+    non_null = sum(weights)
     if len(distinct_values) > MAX_DISTINCT:
         distinct_values = distinct_values[:MAX_DISTINCT]
-    weights = [counts[v] for v in distinct_values]
-    considered = sum(weights)
+        weights = weights[:MAX_DISTINCT]
+        considered = sum(weights)
+    else:
+        considered = non_null
     scale = non_null / considered if considered else 0.0
     family = type_family(data_type)
     name_norm = normalize_name(name)
@@ -421,7 +427,7 @@ def analyze(
     raw_match = library.raw_match
     sigs = library.signatures
     for j, v in enumerate(distinct_values):
-        idx = raw_match(v.encode("utf-8"))
+        idx = raw_match(v.encode())
         if not idx:
             continue
         key = tuple(idx)
@@ -514,14 +520,8 @@ def _validate(
     idxs: list[int],
 ) -> tuple[int, list[int], bool]:
     """Validate matched values: a probe first, then the rest only if the probe mostly passes."""
-    validator = cs.validator
-    lookup = cs.lookup
-
-    def ok(v: str) -> bool:
-        if validator is not None and validator(v):
-            return True
-        return lookup is not None and validator is None and lookup(v)
-
+    # ``check`` is ``cs.validator or cs.lookup``: the validator when there is one, else the lookup
+    ok = check
     passed = 0
     ok_idx: list[int] = []
     probe = idxs[:VALIDATE_PROBE]
@@ -584,9 +584,9 @@ def _dense_features(
     if n == 0:
         f += [0.0] * _VALUE_BLOCK
     else:
-        lengths = [len(v) for v in dv]
+        lengths = list(map(len, dv))
         mean = sum(lengths) / n
-        var = sum((x - mean) ** 2 for x in lengths) / n
+        var = sum([(x - mean) ** 2 for x in lengths]) / n
         std = math.sqrt(var)
         f += [math.log1p(mean), math.log1p(std), math.log1p(min(lengths))]
         f += [math.log1p(max(lengths)), std / mean if mean else 0.0]
@@ -605,7 +605,6 @@ def _dense_features(
         decimals = 0
         nums: list[float] = []
         starts_digit = starts_plus = hex_only = digit_alpha = 0
-        shapes: dict[str, int] = {}
         for v in dv:
             isdigit = v.isdigit()
             if isdigit:
@@ -642,8 +641,12 @@ def _dense_features(
                     integer += 1
             if len(v) >= 6 and not v.strip(_HEXSTRIP):
                 hex_only += 1
-            shape = v.translate(_SHAPE_TABLE)
-            shapes[shape] = shapes.get(shape, 0) + 1
+        # value shapes: _SHAPE_TABLE is _CLASS_TABLE with upper case folded to "a", and only
+        # A-Z map to "A" in ``classes``, so the shapes are ``classes`` with "A" -> "a"
+        if classes.count("\x00") == n - 1:  # no NUL inside a value: split the joined form
+            shapes = Counter(classes.replace("A", "a").split("\x00"))
+        else:
+            shapes = Counter(v.translate(_SHAPE_TABLE) for v in dv)
         f += [
             all_digit / n,
             alpha_words / n,
@@ -678,10 +681,22 @@ def _dense_features(
     best = 0.0
     n_valid = 0
     per_type: dict[str, list[float]] = {}
+    nn = non_null or 1
     for cs in library.compiled:
-        ev = evidence[cs.index]
         i = cs.index
-        nn = non_null or 1
+        ev = evidence[i]
+        if ev is _NO_EVIDENCE:  # all counts zero: the same row as the general case below
+            if cs.spec.min_match_ratio <= 0.0:
+                n_valid += 1
+            per_type[cs.spec.code] = [
+                0.0,
+                0.0,
+                0.0,
+                1.0 if i in name_hits else 0.0,
+                1.0 if i in name_excluded else 0.0,
+                1.0,
+            ]
+            continue
         validated = ev.validated / nn
         if validated >= cs.spec.min_match_ratio and ev.column_check_ok:
             n_valid += 1
@@ -714,10 +729,13 @@ def _dictionary_features(dv: list[str]) -> list[float]:
     org_words, street_words, title_words = dicts.ORG_WORDS, dicts.STREET_WORDS, dicts.TITLE_WORDS
     cities, genders, prefixes = dicts.CITIES, dicts.GENDER_TERMS, dicts.CITY_PREFIXES
     suffixes = dicts.CITY_SUFFIXES
+    country_names, codes_2 = dicts.COUNTRY_NAMES, dicts.COUNTRY_CODES_2
+    codes_3 = dicts.COUNTRY_CODES_3
     for v in dv:
         if len(v) > 80 or not v[0].isalpha():
             continue
-        toks = dicts.name_tokens(v)
+        folded_v = dicts.fold(v)  # == dicts.name_tokens(v) and dicts.country_hit(v), folding once
+        toks = [t.strip(".,'’-") for t in folded_v.replace(",", " ").split()]
         if not toks:
             continue
         tokset = set(toks)
@@ -740,8 +758,14 @@ def _dictionary_features(dv: list[str]) -> list[float]:
             len(toks[-1]) >= 6 and toks[-1].endswith(suffixes)
         ):
             affix += 1
-        if dicts.country_hit(v):
+        if folded_v in country_names:
             country += 1
+        else:
+            raw = v.strip()
+            if len(raw) == 2 and raw.isalpha():
+                country += folded_v in codes_2
+            elif len(raw) == 3 and raw.isalpha():
+                country += folded_v in codes_3 and (raw.isupper() or raw.islower())
         if folded in genders:
             gender += 1
     return [
