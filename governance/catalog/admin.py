@@ -280,8 +280,7 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "status_badge",
         "source",
         "sensitivity_label",
-        "reasons_text",
-        "evidence_text",
+        "why",
         "disagreement",
     ]
     list_filter = [
@@ -375,6 +374,16 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
     @display(description="Masked evidence")
     def evidence_text(self, obj: ColumnClassification) -> str:
         return ", ".join(obj.evidence)
+
+    @display(description="Why")
+    def why(self, obj: ColumnClassification) -> str:
+        """The first reason and an example of masked evidence; all of them on the row's page."""
+        first = obj.reasons[0] if obj.reasons else ""
+        short = first if len(first) <= 90 else first[:87] + "…"
+        example = obj.evidence[0] if obj.evidence else ""
+        return format_html(
+            '<span title="{}">{}</span><br><code>{}</code>', "\n".join(obj.reasons), short, example
+        )
 
     def _decide(self, request: HttpRequest, queryset: Any, func: Any, verb: str) -> None:
         done = 0
