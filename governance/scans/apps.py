@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.apps import AppConfig
 
 
@@ -34,40 +32,3 @@ class ScansConfig(AppConfig):
         from .services import live_run_status
 
         register_page("scanrun", live_run_status)
-
-        from . import services
-
-        if classify_scan_batch not in services.batch_hooks:
-            services.batch_hooks.append(classify_scan_batch)
-        if classifier_salt not in services.token_salts:
-            services.token_salts.append(classifier_salt)
-
-
-def classify_scan_batch(run: Any, result: Any, samples: dict[str, list]) -> None:
-    """Scan hook: classify the batch's sampled columns with the scan's rule set."""
-    from governance.catalog import classifying
-
-    from .models import Scan
-
-    rule_set_id = run.__dict__.get("_rule_set_id", 0)
-    if rule_set_id == 0:
-        rule_set_id = Scan.objects.filter(pk=run.scan_id).values_list("rule_set_id", flat=True)[0]
-        if rule_set_id is None:  # the scan uses its source kind's system rule set
-            from governance.datasources.models import DataSource
-            from governance.scanrules import services as scanrules
-
-            kind = DataSource.objects.filter(pk=run.datasource_id).values_list("kind", flat=True)
-            rule_set_id = scanrules.default_rule_set(kind[0]).pk
-        run.__dict__["_rule_set_id"] = rule_set_id
-    classifying.classify_batch(
-        datasource_id=run.datasource_id,
-        rule_set_id=rule_set_id,
-        columns=result.columns,
-        samples=samples,
-    )
-
-
-def classifier_salt() -> str:
-    from governance.catalog import classifying
-
-    return classifying.token_salt()

@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from governance.catalog import classifying
 from governance.catalog import services as catalog
 from governance.catalog.profiling import profile
 from governance.datasources import services as datasources
@@ -244,7 +245,8 @@ class _Progress:
 
 
 # Hooks called with (run, batch result, sampled values by column qualified name) inside the
-# batch's transaction; later layers (classification) register here instead of being imported.
+# batch's transaction, after the batch is classified; higher layers register here instead of
+# being imported.
 batch_hooks: list[Callable[[ScanRun, catalog.UpsertResult, dict[str, list]], None]] = []
 
 
@@ -275,8 +277,8 @@ def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
     return run
 
 
-# Callables returning strings that, when they change, make every table be sampled again (e.g.
-# the classification model's version); later layers register here.
+# Callables returning strings that, when they change, make every table be sampled again; higher
+# layers register here (the classifier's version is part of the token already).
 token_salts: list[Callable[[], str]] = []
 
 
@@ -304,6 +306,7 @@ def _plan(rule_set: Any, source: DataSource) -> _Plan:
             rule_set.sample_method,
             str(source.store_samples),
             rule_set.updated_at.isoformat() if rule_set.updated_at else "",
+            classifying.token_salt(),  # a new model or changed rules classify everything again
             *(f() for f in token_salts),
         ]
     )
@@ -400,6 +403,12 @@ def _execute(run: ScanRun) -> None:
                     samples[catalog.column_qn(source.pk, info.schema, info.name, col)] = vals
             with transaction.atomic():
                 result = catalog.upsert_tables(source, schemas, observed, now)
+                classifying.classify_batch(
+                    datasource_id=source.pk,
+                    rule_set_id=rule_set.pk,
+                    columns=result.columns,
+                    samples=samples,
+                )
                 for hook in batch_hooks:
                     hook(run, result, samples)
                 seen.update(result.tables)
