@@ -6,6 +6,8 @@ number of queries per rule whatever the number of assets (inserts of new finding
 
 from __future__ import annotations
 
+import itertools
+import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -14,6 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from governance.datasources.models import DataSource
@@ -199,8 +202,9 @@ def evaluate_framework(
         summary = Summary(framework.code)
         _expire_accepted_risks(framework, run, now)
         rules = list(Rule.objects.filter(framework=framework, enabled=True).order_by("pk"))
+        scopes = _materialise_shared_scopes(rules, now, ds_ids)
         for rule in rules:
-            outcome = _evaluate_rule(rule, run, now, ds_ids)
+            outcome = _evaluate_rule(rule, run, now, ds_ids, scopes)
             summary.outcomes.append(outcome)
             if outcome.skipped:
                 summary.skipped += 1
@@ -219,6 +223,7 @@ def evaluate_framework(
             active = active.filter(datasource_id__in=ds_ids)
         summary.still_open = active.count()
         summary.score = _snapshot_scores(framework, now)
+        _drop_scopes(scopes)
         run.state = RunState.SUCCEEDED
         run.finished_at = timezone.now()
         run.rules_evaluated = summary.rules
@@ -242,8 +247,60 @@ def evaluate_framework(
     return run
 
 
+_scope_tables = itertools.count(1)
+
+
+def _scope_key(rule: Rule) -> tuple[str, str]:
+    return rule.asset_type, json.dumps(rule.scope or {}, sort_keys=True, default=str)
+
+
+def _materialise_shared_scopes(
+    rules: list[Rule], now: datetime, ds_ids: list[int] | None
+) -> dict[tuple[str, str], str]:
+    """Materialise once the assets in scope shared by several rules (PostgreSQL).
+
+    Many rules share a scope (the same name pattern over the same asset type): its ids go to a
+    temporary table, read by every rule sharing it instead of scanning (and matching) the
+    catalog again per query. Returns ``{scope key: table name}``; the tables live in the run's
+    transaction (dropped at its end, or with its rollback).
+    """
+    if connection.vendor != "postgresql":
+        return {}
+    groups: dict[tuple[str, str], list[Rule]] = {}
+    for rule in rules:
+        groups.setdefault(_scope_key(rule), []).append(rule)
+    tables: dict[tuple[str, str], str] = {}
+    for key, members in groups.items():
+        if len(members) < 2 or not members[0].scope:
+            continue
+        rule = members[0]
+        compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, now)
+        if compiled.skipped:
+            continue
+        assets = evaluation.assets_in_scope(compiled, ds_ids).order_by().values("pk")
+        sql, params = assets.query.sql_with_params()
+        name = f"compliance_scope_{next(_scope_tables)}"
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE TEMPORARY TABLE "{name}" (id bigint PRIMARY KEY)')
+            cursor.execute(f'INSERT INTO "{name}" (id) {sql}', params)
+            cursor.execute(f'ANALYZE "{name}"')
+        tables[key] = name
+    return tables
+
+
+def _drop_scopes(tables: dict[tuple[str, str], str]) -> None:
+    if not tables:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE " + ", ".join(f'"{t}"' for t in tables.values()))
+
+
 def _evaluate_rule(
-    rule: Rule, run: EvaluationRun, now: datetime, ds_ids: list[int] | None
+    rule: Rule,
+    run: EvaluationRun,
+    now: datetime,
+    ds_ids: list[int] | None,
+    scopes: dict[tuple[str, str], str] | None = None,
 ) -> RuleOutcome:
     """Evaluate one rule in a constant number of queries, whatever the number of assets.
 
@@ -258,6 +315,10 @@ def _evaluate_rule(
     if compiled.skipped:
         outcome.skipped = compiled.skipped
         return outcome
+    table = (scopes or {}).get(_scope_key(rule))
+    if table:  # the scope's assets, materialised once for the run (same set)
+        ids = RawSQL(f'SELECT id FROM "{table}"', [])  # noqa: S611 - our own table name
+        compiled.scope_q = Q(pk__in=ids)
     assets = evaluation.assets_in_scope(compiled, ds_ids)
     failing = evaluation.failing_assets(assets, compiled).order_by()
 
