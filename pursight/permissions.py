@@ -15,7 +15,6 @@ the number of objects or the depth of the tree.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -217,11 +216,6 @@ def allowed_collections(user: Any, codename: str) -> QuerySet:
     if s.everything:
         return collection.objects.all()
     return collection.objects.filter(pk__in=sorted(s.collection_ids))
-
-
-def filter_visible(objects: Iterable[models.Model], user: Any, action: str = VIEW) -> list:
-    """Keep the objects of an already-loaded page that ``user`` may ``action``."""
-    return [o for o in objects if can(user, action, o)]
 
 
 def forget(user: Any) -> None:

@@ -206,15 +206,6 @@ def _blank_top_values(column_ids: list[int]) -> None:
     ).update(top_values=[])
 
 
-def sensitive_column_ids(column_ids: Iterable[int]) -> set[int]:
-    """Columns among ``column_ids`` with a classification that is not rejected (one query)."""
-    return set(
-        ColumnClassification.objects.filter(column_id__in=list(column_ids))
-        .exclude(status=REJECTED)
-        .values_list("column_id", flat=True)
-    )
-
-
 def token_salt() -> str:
     return classifications.token_salt()
 

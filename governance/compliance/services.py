@@ -893,10 +893,6 @@ def visible_reports(user: Any) -> QuerySet:
     return qs.filter(requested_by=user)
 
 
-def findings_for(user: Any) -> QuerySet:
-    return permissions.restrict(Finding.objects.all(), user)
-
-
 def age_filter(bucket: str) -> Q:
     """Findings by age of first detection: 7d, 30d, 90d, older."""
     now = timezone.now()

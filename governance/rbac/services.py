@@ -10,7 +10,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.text import slugify
 
 from pursight import audit, permissions
@@ -333,12 +333,6 @@ def delete_role(*, actor: Any, role: Role) -> None:
         raise ValidationError("Revoke the role's assignments before deleting it.")
     audit.record(actor=actor, action="role.delete", obj=role)
     role.delete()
-
-
-def assignments_manageable_by(actor: Any) -> QuerySet[RoleAssignment]:
-    """Assignments on collections where ``actor`` is a Collection Admin."""
-    qs = RoleAssignment.objects.select_related("role", "collection", "user", "group")
-    return permissions.restrict(qs, actor, permissions.VIEW)
 
 
 # --- "What can this user see and do, and why" ------------------------------------------------
