@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,23 +32,29 @@ from .validators import (
     Validator,
 )
 
-# Values that mean "no value" in exports and hand-filled tables.
+# Values that mean "no value" in exports and hand-filled tables, in the spellings people use.
 NULL_TOKENS = frozenset(
     {"", "null", "none", "nil", "n/a", "na", "n.a.", "-", "--", "?", "nan", "undefined", "#n/a"}
 )
-MAX_DISTINCT = 64  # distinct values examined per column (counts are extrapolated to the rest)
-VALIDATE_PROBE = 16  # matched distinct values validated before deciding to validate the rest
-SHAPE_SAMPLE = 24  # distinct values used for the value-shape statistics
-DICT_SAMPLE = 20  # distinct values looked up for the dictionary and date statistics
+NULL_VARIANTS = frozenset(
+    [v for t in NULL_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())] + ["NaN"]
+)
+MAX_DISTINCT = 32  # distinct values examined per column (counts are extrapolated to the rest)
+VALIDATE_PROBE = 8  # matched distinct values validated before deciding to validate the rest
+SHAPE_SAMPLE = 16  # distinct values used for the value-shape statistics
+DICT_SAMPLE = 16  # distinct values looked up for the dictionary and date statistics
 MAX_EXPENSIVE = 24  # distinct values an expensive validator checks (the rest is extrapolated)
-MAX_VALIDATE = 40  # ... any other validator
+MAX_VALIDATE = 32  # ... any other validator
 PREFILTER_RATIO = 0.3  # share of values a type's patterns must match before its validator runs
 PREFILTER_RATIO_NAMED = 0.1  # ... when the column name already points at the type
 
-_CAMEL_1 = re2.compile(r"([a-z0-9])([A-Z])")
-_CAMEL_2 = re2.compile(r"([A-Z]+)([A-Z][a-z])")
+# These fixed patterns (camel case, uninformative names) are this module's own and run on short
+# column names, where the standard library's ``re`` is faster than RE2. Every pattern that comes
+# from an info type or a steward is compiled by RE2 (``patterns.py``) and runs in linear time.
+_CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
+_CAMEL_2 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _NAME_PUNCT = str.maketrans(dict.fromkeys("_-.:/\\#()[]{}\"'`,;|@$%^&*+=~<>!?", " "))
-_UNINFORMATIVE = re2.compile(
+_UNINFORMATIVE = re.compile(
     r"(?:col|cols|column|field|fld|attr|attribute|c|f|x|v|var|variable|feature|feat|data|value|"
     r"val|unnamed|unknown|misc|extra|custom|tmp|temp|udf|prop|property|item|param|dim|a|b|"
     r"spalte|champ|campo|kolumn|kolom|veld) ?[0-9]*[a-z]?"
@@ -245,11 +252,20 @@ class Library:
         self.names = _UnanchoredSet(name_entries)
         self.exclusions = _UnanchoredSet(excl_entries)
         self.signatures: dict[tuple[int, ...], tuple[tuple[int, ...], tuple[int, ...]]] = {}
+        self._layouts: dict[tuple[str, ...], FeatureLayout] = {}
         raw = getattr(self.values._set, "_set", None)
         if raw is not None:
             self.raw_match: Callable[[bytes], list[int] | None] = raw.Match
         else:  # pragma: no cover - other re2 bindings
             self.raw_match = lambda b: self.values.match_indices(b.decode("utf-8"))
+
+    def feature_layout(self, codes: tuple[str, ...]) -> FeatureLayout:
+        """Where each spec's per-type features go in a vector laid out for ``codes``."""
+        layout = self._layouts.get(codes)
+        if layout is None:
+            layout = FeatureLayout(self, codes)
+            self._layouts[codes] = layout
+        return layout
 
     def value_hits(self, value: str) -> list[tuple[int, bool]]:
         idx = self.values.match_indices(value)
@@ -267,6 +283,28 @@ class Library:
         if len(self.signatures) < 20000:
             self.signatures[key] = sig
         return sig
+
+
+class FeatureLayout:
+    """The per-type block of the feature vector for one ordering of info-type codes.
+
+    ``slots[i]`` is the offset of spec ``i``'s features within the block (-1: the model was
+    trained without that type); ``template`` is a whole vector for a column with no evidence
+    (zeros, column check passing) and ``always_valid`` the number of specs such a column
+    satisfies (those with a zero minimum match ratio).
+    """
+
+    def __init__(self, library: Library, codes: tuple[str, ...]):
+        width = len(PER_TYPE_FEATURES)
+        position = {code: k * width for k, code in enumerate(codes)}
+        self.slots: list[int] = [position.get(cs.spec.code, -1) for cs in library.compiled]
+        head = len(GLOBAL_FEATURES)
+        self.template = np.zeros(head + width * len(codes), dtype=np.float32)
+        check = PER_TYPE_FEATURES.index("check")
+        for pos in self.slots:
+            if pos >= 0:
+                self.template[head + pos + check] = 1.0
+        self.always_valid = sum(1 for cs in library.compiled if cs.spec.min_match_ratio <= 0.0)
 
 
 class _UnanchoredSet:
@@ -376,12 +414,13 @@ def clean_values(values: Sequence[object], limit: int = 2000) -> tuple[int, dict
     """Count distinct stripped non-null values; returns (sampled, {value: count})."""
     if len(values) > limit:
         values = values[:limit]
-    try:  # fast path: every value is a str (the usual case); None or others raise TypeError
-        stripped = list(map(str.strip, values))
-    except TypeError:
-        stripped = [(v if isinstance(v, str) else str(v)).strip() for v in values if v is not None]
-    counts = Counter(stripped)
-    for key in [k for k in counts if len(k) <= 9 and k.lower() in NULL_TOKENS]:
+    try:  # fast path: str or None (the usual case); ``filter`` drops None and ""
+        counts = Counter(map(str.strip, filter(None, values)))  # type: ignore[arg-type]
+    except TypeError:  # numbers or other objects from a driver
+        counts = Counter(
+            (v if isinstance(v, str) else str(v)).strip() for v in values if v is not None
+        )
+    for key in counts.keys() & NULL_VARIANTS:  # "null", "NULL", "Null", "N/A", "N/a", ...
         del counts[key]
     return len(values), counts
 
@@ -519,38 +558,40 @@ def _validate(
     weights: list[int],
     idxs: list[int],
 ) -> tuple[int, list[int], bool]:
-    """Validate matched values: a probe first, then the rest only if the probe mostly passes."""
+    """Validate matched values: a probe first, then the rest up to the validator's cap.
+
+    A probe where fewer than a quarter of the values pass decides the rest (not this type: the
+    pass rate is extrapolated by weight). Otherwise every matched value is checked up to the cap;
+    past the cap, a probe where every value passed, or the checked values' pass rate, is
+    extrapolated to the values left over. Returns (passed weight, indices of the values that
+    passed, whether the count is an estimate).
+    """
     # ``check`` is ``cs.validator or cs.lookup``: the validator when there is one, else the lookup
-    ok = check
     passed = 0
     ok_idx: list[int] = []
     probe = idxs[:VALIDATE_PROBE]
     for j in probe:
-        if ok(distinct_values[j]):
+        if check(distinct_values[j]):
             passed += weights[j]
             ok_idx.append(j)
     rest = idxs[VALIDATE_PROBE:]
     if not rest:
         return passed, ok_idx, False
-    cap = (MAX_EXPENSIVE if cs.expensive else MAX_VALIDATE) - VALIDATE_PROBE
-    if len(rest) > cap:
-        rest, skipped = rest[:cap], rest[cap:]
+    cap = MAX_EXPENSIVE if cs.expensive else MAX_VALIDATE
+    checked_w = sum([weights[j] for j in probe])
+    if len(ok_idx) < 0.25 * len(probe) or (len(ok_idx) == len(probe) and len(idxs) > cap):
+        unchecked = rest
     else:
-        skipped = []
-    if len(ok_idx) < 0.25 * len(probe):
-        probe_w = sum(weights[j] for j in probe)
-        rest_w = sum(weights[j] for j in rest)
-        return passed + round(rest_w * passed / probe_w) if probe_w else passed, ok_idx, True
-    checked_w = sum(weights[j] for j in probe)
-    for j in rest:
-        checked_w += weights[j]
-        if ok(distinct_values[j]):
-            passed += weights[j]
-            ok_idx.append(j)
-    if skipped:  # extrapolate the pass rate of the checked values to the rest
-        skipped_w = sum(weights[j] for j in skipped)
-        return passed + round(skipped_w * passed / checked_w), ok_idx, True
-    return passed, ok_idx, False
+        unchecked = rest[cap - VALIDATE_PROBE :]
+        for j in rest[: cap - VALIDATE_PROBE]:
+            checked_w += weights[j]
+            if check(distinct_values[j]):
+                passed += weights[j]
+                ok_idx.append(j)
+        if not unchecked:
+            return passed, ok_idx, False
+    unchecked_w = sum([weights[j] for j in unchecked])
+    return passed + round(unchecked_w * passed / checked_w), ok_idx, True
 
 
 def _dense_features(
@@ -677,44 +718,51 @@ def _dense_features(
         math.log1p(sum(len(t) for t in name_tokens)),
         0.0 if name_tokens else 1.0,
     ]
-    # per-type rule evidence, in the order the model was trained with
+    # per-type rule evidence, in the order the model was trained with: a template row (no
+    # evidence, column check passing) with only the types the column touched filled in
+    codes = tuple(model_codes) if model_codes is not None else library.codes
+    layout = library.feature_layout(codes)
+    out = layout.template.copy()
+    head = len(f)
     best = 0.0
-    n_valid = 0
-    per_type: dict[str, list[float]] = {}
+    n_valid = layout.always_valid
     nn = non_null or 1
+    slots = layout.slots
+    width = len(PER_TYPE_FEATURES)
+    for i in name_hits:
+        pos = slots[i]
+        if pos >= 0:
+            out[head + 2 + pos + 3] = 1.0
+    for i in name_excluded:
+        pos = slots[i]
+        if pos >= 0:
+            out[head + 2 + pos + 4] = 1.0
     for cs in library.compiled:
-        i = cs.index
-        ev = evidence[i]
-        if ev is _NO_EVIDENCE:  # all counts zero: the same row as the general case below
-            if cs.spec.min_match_ratio <= 0.0:
-                n_valid += 1
-            per_type[cs.spec.code] = [
-                0.0,
-                0.0,
-                0.0,
-                1.0 if i in name_hits else 0.0,
-                1.0 if i in name_excluded else 0.0,
-                1.0,
-            ]
+        ev = evidence[cs.index]
+        if ev is _NO_EVIDENCE:
             continue
+        min_ratio = cs.spec.min_match_ratio
+        if min_ratio <= 0.0:
+            n_valid -= 1  # counted in ``always_valid``; decided from its evidence below
         validated = ev.validated / nn
-        if validated >= cs.spec.min_match_ratio and ev.column_check_ok:
+        if validated >= min_ratio and ev.column_check_ok:
             n_valid += 1
-            best = max(best, validated)
-        per_type[cs.spec.code] = [
-            ev.strong_matched / nn,
-            (ev.matched - ev.strong_matched) / nn,
-            validated,
-            1.0 if i in name_hits else 0.0,
-            1.0 if i in name_excluded else 0.0,
-            1.0 if ev.column_check_ok else 0.0,
-        ]
+            if validated > best:
+                best = validated
+        pos = slots[cs.index]
+        if pos >= 0:
+            k = head + 2 + pos
+            out[k : k + width] = (
+                ev.strong_matched / nn,
+                (ev.matched - ev.strong_matched) / nn,
+                validated,
+                out[k + 3],
+                out[k + 4],
+                1.0 if ev.column_check_ok else 0.0,
+            )
     f += [best, float(n_valid)]
-    codes = model_codes if model_codes is not None else library.codes
-    zero = [0.0] * len(PER_TYPE_FEATURES)
-    for code in codes:
-        f += per_type.get(code, zero)
-    return np.asarray(f, dtype=np.float32)
+    out[: head + 2] = f
+    return out
 
 
 _PERSON_OR_TITLE = dicts.PERSON_NAME_TOKENS | dicts.TITLE_WORDS

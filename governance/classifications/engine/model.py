@@ -26,20 +26,22 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import scipy.sparse as sp
-import sklearn
-from sklearn.ensemble import ExtraTreesClassifier
-from sklearn.feature_extraction.text import HashingVectorizer
-from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import ComplementNB
 
 from .features import ColumnAnalysis, Library, analyze, feature_names
 from .infotypes import SYSTEM_INFO_TYPES
 
 if TYPE_CHECKING:
+    import scipy.sparse as sp
+    from sklearn.ensemble import ExtraTreesClassifier
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.naive_bayes import ComplementNB
+
     from .training import Example
 
-FEATURE_VERSION = "f1"
+# scikit-learn and SciPy are imported when a model is trained, loaded or used, not with this
+# module: a web or worker process that never classifies does not carry their ~120 MB.
+
+FEATURE_VERSION = "f2"
 NONE_LABEL = "__none__"
 _MAGIC = b"PSCM1\n"
 NAME_HASH_FEATURES = 2**14
@@ -58,6 +60,8 @@ def _table_docs(analyses: Sequence[ColumnAnalysis]) -> list[str]:
 
 
 def _make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
+    from sklearn.feature_extraction.text import HashingVectorizer
+
     name_vec = HashingVectorizer(
         analyzer="char_wb",
         ngram_range=(2, 4),
@@ -112,6 +116,8 @@ class Model:
     # -- features --------------------------------------------------------------------------------
 
     def _name_matrix(self, analyses: Sequence[ColumnAnalysis]) -> sp.csr_matrix:
+        import scipy.sparse as sp
+
         names = self._name_vec.transform(_name_docs(analyses))
         tables = self._table_vec.transform(_table_docs(analyses)) * 0.5
         return sp.hstack([names, tables], format="csr")
@@ -152,6 +158,11 @@ class Model:
 
     @classmethod
     def fit(cls, examples: Sequence[Example], *, seed: int = 0, small: bool = False) -> Model:
+        import sklearn
+        from sklearn.ensemble import ExtraTreesClassifier
+        from sklearn.model_selection import StratifiedKFold
+        from sklearn.naive_bayes import ComplementNB
+
         specs = SYSTEM_INFO_TYPES
         library = Library(specs)
         codes = tuple(s.code for s in specs)

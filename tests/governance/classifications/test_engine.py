@@ -139,10 +139,25 @@ def test_reasons_count_matches_and_validator_passes(rules_engine: Engine) -> Non
 
 def test_nulls_blanks_and_placeholders_are_not_counted(rules_engine: Engine) -> None:
     values: list[str | None] = [*synthetic_values("EMAIL_ADDRESS", 12)]
-    values += [None, "", "  ", "N/A", "null", None]
+    values += [None, "", "  ", "N/A", "null", None, "NULL", " None ", "n/a", "-", "NaN", "#N/A"]
     best = decide(rules_engine.classify(column("contact", values)))
     assert best is not None and best.info_type == "EMAIL_ADDRESS"
-    assert best.sampled == 18 and best.matched == 12
+    assert best.sampled == 24 and best.matched == 12 and best.match_ratio == 1.0
+
+
+def test_numbers_from_a_driver_are_read_as_text(rules_engine: Engine) -> None:
+    values: list = [378282246310005, 5500005555555559, 4012888888881881, None] * 6
+    best = decide(rules_engine.classify(column("card_number", values, "bigint")))
+    assert best is not None and best.info_type == "CREDIT_CARD_NUMBER"
+    assert best.sampled == 24 and best.validated == 18
+
+
+def test_many_distinct_values_are_estimated_and_say_so(rules_engine: Engine) -> None:
+    values = synthetic_values("IBAN", 100, seed=11)  # more distinct values than are examined
+    best = decide(rules_engine.classify(column("iban", values, "varchar(34)")))
+    assert best is not None and best.info_type == "IBAN"
+    assert best.sampled == 100 and best.validated == 100
+    assert any(r.startswith("about 100/100 non-null values match") for r in best.reasons)
 
 
 # --- look-alike negatives -------------------------------------------------------------------
