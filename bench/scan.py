@@ -146,10 +146,26 @@ def child(source_name: str) -> None:
     services.warm_up()  # what a Celery worker does when it starts (governance.scans.tasks)
     scan = services.default_scan(actor=None, source=source)
     run = services.start_scan(actor=None, scan=scan, enqueue=False)
+    profile_to = os.environ.get("PURSIGHT_BENCH_PROFILE")  # a path: cProfile stats of the run
+    profiler = None
+    if profile_to:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     start = time.perf_counter()
     run = services.execute_run(run.pk)
     elapsed = time.perf_counter() - start
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(f"{profile_to}.{source_name}.run{run.pk}")
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    helper_kb = 0
+    from governance.classifications import services as classifications
+
+    for helper in classifications._helper.values():  # the engine's helper process, if any
+        status = Path(f"/proc/{helper.pid}/status").read_text()
+        helper_kb = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
     print(
         json.dumps(
             {
@@ -161,6 +177,7 @@ def child(source_name: str) -> None:
                 "changed": run.columns_changed,
                 "seconds": elapsed,
                 "peak_mb": peak_kb / 1024,
+                "helper_peak_mb": helper_kb / 1024,
             }
         )
     )
@@ -232,6 +249,7 @@ def main() -> None:
                 print(
                     f"{name:18} {label:10} {r['columns']:6d} columns {r['seconds']:6.2f} s "
                     f"{r['cps']:8.0f} columns/s  peak RSS {r['peak_mb']:.0f} MB "
+                    f"(helper {r['helper_peak_mb']:.0f} MB) "
                     f"(added {r['added']}, changed {r['changed']})"
                 )
             print(f"{name:18} rescan speed-up x{first['seconds'] / second['seconds']:.1f}")

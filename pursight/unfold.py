@@ -73,6 +73,11 @@ UNFOLD = {
                 "title": "Classifications",
                 "items": [
                     _item(
+                        "Sensitive data overview",
+                        "insights",
+                        "admin:catalog_classification_overview",
+                    ),
+                    _item(
                         "Column classifications",
                         "label",
                         "admin:catalog_columnclassification_changelist",

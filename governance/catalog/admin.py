@@ -5,7 +5,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from unfold.decorators import display
@@ -399,3 +400,32 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
     @admin.action(description="Reject the selected classifications")
     def reject_selected(self, request: HttpRequest, queryset: Any) -> None:
         self._decide(request, queryset, classifying.reject_classification, "Rejected")
+
+    def get_urls(self):
+        overview = path(
+            "overview/",
+            self.admin_site.admin_view(self.overview_view),
+            name="catalog_classification_overview",
+        )
+        return [overview, *super().get_urls()]
+
+    def overview_view(self, request: HttpRequest) -> TemplateResponse:
+        """Per data source, then per table of one source: what was found, how sure, what to do."""
+        if not self.has_view_permission(request):
+            raise permissions.PermissionDenied("You may not view classifications.")
+        rows = self.get_queryset(request)
+        source = request.GET.get("datasource")
+        source_id = int(source) if source and source.isdigit() else None
+        data = classifying.overview(rows, source_id)
+        selected = next((s for s in data["sources"] if s["datasource"] == source_id), None)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Sensitive data overview"
+            + (f": {selected['datasource_name']}" if selected else ""),
+            "data": data,
+            "selected": selected,
+            "changelist": reverse("admin:catalog_columnclassification_changelist"),
+            "tables_url": reverse("admin:catalog_catalogtable_changelist"),
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "catalog/classification_overview.html", context)

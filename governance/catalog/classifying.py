@@ -1,7 +1,9 @@
 """Column classification in the catalog: scan-time suggestions, stewards' decisions, roll-ups.
 
-Scans call :func:`classify_batch` inside each batch's transaction: one engine pass for the
-batch's sampled columns, one bulk read of the stored classifications, bulk writes. A rescan never
+Scans hand each batch's sampled columns to the engine with :func:`submit_batch` (in a helper
+process, so that the next batch is sampled meanwhile) and store the answer with
+:func:`store_batch` inside the batch's transaction: one bulk read of the stored classifications,
+bulk writes. :func:`classify_batch` does both in this process. A rescan never
 overwrites a steward's decision (accepted, rejected or manual rows): when the new evidence
 disagrees, the row is flagged and the new evidence is kept in ``disagreement_details``.
 Sampled values are never stored: only the engine's masked evidence and reasons.
@@ -12,20 +14,23 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from governance.classifications import services as classifications
-from governance.classifications.engine import ColumnInput
+from governance.classifications.engine import Candidate, ColumnInput, decide
+from governance.classifications.engine.process import EngineProcessError
 from governance.classifications.models import Classification, SensitivityLabel
 from governance.scanrules import services as scanrules
 from pursight import audit, bulk, permissions
 
 from .choices import ClassificationSource, ClassificationStatus
 from .models import CatalogColumn, CatalogTable, ColumnClassification
+from .services import ObservedTable, column_qn
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,79 @@ def _disagreement(candidate: Any, model_version: str, now: Any) -> dict[str, Any
     }
 
 
+class PendingBatch:
+    """A batch's columns handed to the engine: in a helper process, or already classified here.
+
+    :func:`submit_batch` returns at once when the engine helper runs the batch, so that the
+    caller (a scan) samples the next batch meanwhile; :meth:`results` waits for the answer. If
+    the helper failed or died, the batch is classified in this process instead: a scan never
+    loses a batch to the helper.
+    """
+
+    def __init__(
+        self,
+        inputs: Mapping[str, ColumnInput],
+        future: Future[list[list[Candidate]]] | None = None,
+        model_version: str = "",
+    ) -> None:
+        self.qns: list[str] = list(inputs)
+        self._inputs = list(inputs.values())
+        self._future = future
+        self._results: list[list[Candidate]] | None = None
+        self.model_version = model_version
+        if future is None and self._inputs:
+            self._classify_here()
+
+    def _classify_here(self) -> None:
+        engine, self.model_version = classifications.get_engine()
+        self._results = engine.classify_many(self._inputs)
+
+    def results(self) -> dict[str, list[Candidate]]:
+        """Candidates by qualified column name (waits for the helper's answer)."""
+        if self._results is None and self._future is not None:
+            try:
+                self._results = self._future.result()
+            except EngineProcessError as exc:
+                log.warning("classification.helper_lost error=%s; classifying here", exc)
+                self._classify_here()
+            self._future = None
+        return dict(zip(self.qns, self._results or [], strict=True))
+
+
+def inputs_for_tables(
+    datasource_id: int,
+    tables: Iterable[ObservedTable],
+    samples: Mapping[str, Sequence[Any]],
+) -> dict[str, ColumnInput]:
+    """The engine's input for every sampled column of ``tables``, by qualified name."""
+    inputs: dict[str, ColumnInput] = {}
+    for table in tables:
+        names = [c.name for c in table.columns]
+        for col in table.columns:
+            qn = column_qn(datasource_id, table.schema, table.name, col.name)
+            values = samples.get(qn)
+            if values is None:
+                continue
+            inputs[qn] = ColumnInput(
+                name=col.name,
+                data_type=col.data_type,
+                values=[None if v is None else str(v) for v in values],
+                table=table.name,
+                siblings=[n for n in names if n != col.name],
+            )
+    return inputs
+
+
+def submit_batch(inputs: Mapping[str, ColumnInput], *, helper: bool = False) -> PendingBatch:
+    """Start classifying ``inputs``: in the engine helper process when ``helper`` and it runs."""
+    if helper and inputs:
+        engine_process = classifications.engine_helper()
+        if engine_process is not None:
+            future = engine_process.submit(list(inputs.values()))
+            return PendingBatch(inputs, future, engine_process.model_version)
+    return PendingBatch(inputs)
+
+
 def classify_batch(
     *,
     datasource_id: int,
@@ -59,34 +137,55 @@ def classify_batch(
     columns: Mapping[str, Any],
     samples: Mapping[str, Sequence[str | None]],
 ) -> dict[str, int]:
-    """Classify the sampled columns of one scanned batch and store the results (set-based).
+    """Classify the sampled columns of one upserted batch here and store the results.
 
     ``columns`` maps qualified names to ``ColumnRef``; ``samples`` the same names to values.
-    Returns counters (suggested, updated, removed, disagreements).
     """
-    sampled = [(qn, ref) for qn, ref in columns.items() if qn in samples]
-    if not sampled:
-        return {}
-    engine, model_version = classifications.get_engine()
-    allowed = classifications.applicable_codes(scanrules.classification_codes(rule_set_id))
     names_by_table: dict[int, list[str]] = defaultdict(list)
     for ref in columns.values():
         names_by_table[ref.table_id].append(ref.name)
-    inputs = [
-        ColumnInput(
+    inputs = {
+        qn: ColumnInput(
             name=ref.name,
             data_type=ref.data_type,
             values=[None if v is None else str(v) for v in samples[qn]],
             table=ref.table,
             siblings=[n for n in names_by_table[ref.table_id] if n != ref.name],
         )
-        for qn, ref in sampled
-    ]
-    results = engine.classify_many(inputs)
+        for qn, ref in columns.items()
+        if qn in samples
+    }
+    return store_batch(
+        PendingBatch(inputs),
+        datasource_id=datasource_id,
+        rule_set_id=rule_set_id,
+        columns=columns,
+    )
+
+
+def store_batch(
+    pending: PendingBatch,
+    *,
+    datasource_id: int,
+    rule_set_id: int | None,
+    columns: Mapping[str, Any],
+) -> dict[str, int]:
+    """Store a batch's classifications (set-based): suggestions, disagreements, removals.
+
+    ``columns`` maps qualified names to the upserted ``ColumnRef``. Returns counters
+    (suggested, updated, removed, disagreements).
+    """
+    if not pending.qns:
+        return {}
+    candidates_by_qn = pending.results()
+    model_version = pending.model_version
+    allowed = classifications.applicable_codes(scanrules.classification_codes(rule_set_id))
     decisions: dict[int, Any] = {}
-    for (_, ref), candidates in zip(sampled, results, strict=True):
-        kept = [c for c in candidates if c.info_type in allowed]
-        decisions[ref.id] = engine.decide(kept)
+    for qn, candidates in candidates_by_qn.items():
+        ref = columns.get(qn)
+        if ref is None:
+            continue
+        decisions[ref.id] = decide([c for c in candidates if c.info_type in allowed])
 
     ids_by_code = classifications.classification_ids()
     labels = classifications.effective_label_ids()
@@ -410,6 +509,72 @@ def rollup_summary(queryset: QuerySet) -> list[dict[str, Any]]:
     for entry in out.values():
         entry.pop("rank")
     return sorted(out.values(), key=lambda e: e["datasource_name"])
+
+
+def overview(queryset: QuerySet, datasource_id: int | None = None) -> dict[str, Any]:
+    """What the scans found, for the admin's overview (``queryset`` already restricted).
+
+    Per data source: its roll-up (``rollup_summary``) and the info types found (columns,
+    mean confidence, still suggested). With ``datasource_id``, per table of that source: the
+    highest label, the types found, how many columns are classified, still to review or in
+    disagreement with a steward, and the mean confidence. A fixed number of queries.
+    """
+    live = queryset.filter(column__removed_at__isnull=True).exclude(status=REJECTED)
+    sources = rollup_summary(queryset)
+    types: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for row in (
+        live.values(
+            "datasource_id", "classification_id", "classification__code", "classification__name"
+        )
+        .annotate(
+            n=Count("pk"),
+            confidence=Avg("confidence"),
+            suggested=Count("pk", filter=Q(status=SUGGESTED)),
+        )
+        .order_by("datasource_id", "-n", "classification__code")
+    ):
+        types[row["datasource_id"]].append(row)
+    for entry in sources:
+        entry["types"] = types.get(entry["datasource"], [])
+        entry["total"] = sum(t["n"] for t in entry["types"])
+    tables: list[dict[str, Any]] = []
+    if datasource_id is not None:
+        names = dict(SensitivityLabel.objects.values_list("rank", "name"))
+        rows = live.filter(datasource_id=datasource_id)
+        codes: dict[int, list[str]] = defaultdict(list)
+        for table_id, code in (
+            rows.values_list("column__table_id", "classification__code")
+            .distinct()
+            .order_by("column__table_id", "classification__code")
+        ):
+            codes[table_id].append(code)
+        for row in (
+            rows.values("column__table_id", "column__table__schema__name", "column__table__name")
+            .annotate(
+                n=Count("pk"),
+                rank=Max("sensitivity_label__rank"),
+                confidence=Avg("confidence"),
+                suggested=Count("pk", filter=Q(status=SUGGESTED)),
+                disagreements=Count("pk", filter=Q(disagreement=True)),
+            )
+            .order_by("-rank", "-n", "column__table__name")
+        ):
+            tables.append(
+                {
+                    "table_id": row["column__table_id"],
+                    "name": f"{row['column__table__schema__name']}.{row['column__table__name']}",
+                    "label": names.get(row["rank"]) if row["rank"] is not None else None,
+                    "types": codes[row["column__table_id"]],
+                    "columns": row["n"],
+                    "confidence": row["confidence"],
+                    "suggested": row["suggested"],
+                    "disagreements": row["disagreements"],
+                }
+            )
+        for entry in sources:
+            if entry["datasource"] == datasource_id:
+                entry["disagreements"] = sum(t["disagreements"] for t in tables)
+    return {"sources": sources, "tables": tables}
 
 
 # --- compliance provider ---

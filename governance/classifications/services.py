@@ -30,6 +30,7 @@ from .engine import (
     train_model,
 )
 from .engine.infotypes import MEDIUM
+from .engine.process import EngineProcess, EngineProcessError
 from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLabel
 from .signals import labels_changed
 
@@ -326,12 +327,34 @@ def active_model_version() -> str | None:
     return ClassifierModel.objects.filter(is_active=True).values_list("version", flat=True).first()
 
 
+def _compatible(metadata: dict[str, Any] | None) -> bool:
+    """Whether a stored model was trained on this engine's features (see ``FEATURE_VERSION``)."""
+    return (metadata or {}).get("feature_version") == FEATURE_VERSION
+
+
 def ensure_active_model() -> str:
-    """The active model's version; the default model is loaded (or trained) when none exists."""
-    version = active_model_version()
-    if version:
-        return version
-    latest = ClassifierModel.objects.order_by("-trained_at").first()
+    """The active model's version; the default model is loaded (or trained) when none exists.
+
+    A model trained on an older feature layout (after an upgrade that changed the engine's
+    features) cannot score today's columns: the newest compatible stored model, or the default
+    model, is activated instead, and ``manage.py train_classifier`` retrains with stewards'
+    feedback (their decisions are kept on the columns, so nothing is lost).
+    """
+    active = ClassifierModel.objects.filter(is_active=True).values("version", "metadata").first()
+    if active is not None and _compatible(active["metadata"]):
+        return active["version"]
+    if active is not None:
+        log.warning(
+            "classifier.incompatible_model version=%s feature_version=%s expected=%s",
+            active["version"],
+            (active["metadata"] or {}).get("feature_version"),
+            FEATURE_VERSION,
+        )
+    latest = (
+        ClassifierModel.objects.filter(metadata__feature_version=FEATURE_VERSION)
+        .order_by("-trained_at")
+        .first()
+    )
     if latest is not None:
         return activate_model(latest).version
     model = Model.from_bytes(default_model_bytes())
@@ -365,6 +388,15 @@ def load_model(version: str) -> Model:
     return model
 
 
+def _current_specs() -> list[InfoTypeSpec]:
+    specs = list(SYSTEM_INFO_TYPES)
+    system_codes = {s.code for s in specs}
+    for spec in custom_specs():
+        if spec.code not in system_codes:
+            specs.append(spec)
+    return specs
+
+
 def get_engine() -> tuple[Engine, str]:
     """The engine for the active model and the current custom rules (built once, cached)."""
     ensure_system_classifications()
@@ -374,15 +406,48 @@ def get_engine() -> tuple[Engine, str]:
     with _engine_lock:
         engine = _engines.get(key)
         if engine is None:
-            specs = list(SYSTEM_INFO_TYPES)
-            system_codes = {s.code for s in specs}
-            for spec in custom_specs():
-                if spec.code not in system_codes:
-                    specs.append(spec)
-            engine = Engine(specs=specs, model=load_model(version))
+            engine = Engine(specs=_current_specs(), model=load_model(version))
             _engines.clear()
             _engines[key] = engine
     return engine, version
+
+
+_helper: dict[tuple[str, str], EngineProcess] = {}
+
+
+def engine_helper() -> EngineProcess | None:
+    """A helper process running the engine for the active model and the current custom rules.
+
+    Started on first use and kept for the process's life; started again when the model or the
+    rules change or when it died. ``None`` when it cannot be started: the caller classifies in
+    its own process (``get_engine``).
+    """
+    ensure_system_classifications()
+    version = ensure_active_model()
+    key = (version, rules_version())
+    with _engine_lock:
+        helper = _helper.get(key)
+        if helper is not None and helper.alive:
+            return helper
+        for old in _helper.values():
+            old.close()
+        _helper.clear()
+        data = ClassifierModel.objects.filter(version=version).values_list("data", flat=True).get()
+        try:
+            helper = EngineProcess(_current_specs(), bytes(data))
+        except (OSError, EngineProcessError) as exc:
+            log.warning("classifier.helper_failed error=%s", exc)
+            return None
+        log.info("classifier.helper_started pid=%s model=%s", helper.pid, version)
+        _helper[key] = helper
+        return helper
+
+
+def stop_engine_helper() -> None:
+    with _engine_lock:
+        for helper in _helper.values():
+            helper.close()
+        _helper.clear()
 
 
 def token_salt() -> str:

@@ -8,6 +8,7 @@ request between batches. Re-executing a run (a redelivered task) redoes only ide
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -355,6 +356,50 @@ def _observe(
     return observed, samples
 
 
+@dataclass
+class _Batch:
+    """One batch of tables between sampling and commit."""
+
+    tables: int
+    observed: list[catalog.ObservedTable]
+    samples: dict[str, list]
+    sampled: int
+
+
+def _sample_batch(
+    connector: Any,
+    source: DataSource,
+    plan: _Plan,
+    infos: Sequence[TableInfo],
+    progress: _Progress,
+    warnings: list[str],
+) -> _Batch:
+    """Describe and sample (where changed) the tables of one batch; vanished tables are skipped."""
+    stored = catalog.scan_tokens(
+        source, [catalog.table_qn(source.pk, t.schema, t.name) for t in infos]
+    )
+    batch = _Batch(tables=len(infos), observed=[], samples={}, sampled=0)
+    for info in infos:
+        progress.beat()
+        try:
+            table, values = _observe(
+                connector,
+                info,
+                plan,
+                stored.get(catalog.table_qn(source.pk, info.schema, info.name)),
+            )
+        except ConnectorError as exc:
+            if exc.code != ErrorCode.OBJECT_MISSING:
+                raise
+            warnings.append(f"{info.schema}.{info.name} vanished during the scan; skipped.")
+            continue
+        batch.observed.append(table)
+        batch.sampled += bool(values)
+        for col, vals in values.items():
+            batch.samples[catalog.column_qn(source.pk, info.schema, info.name, col)] = vals
+    return batch
+
+
 def _execute(run: ScanRun) -> None:
     scan = Scan.objects.select_related("rule_set", "datasource").get(pk=run.scan_id)
     source = scan.datasource
@@ -377,43 +422,38 @@ def _execute(run: ScanRun) -> None:
         run.tables_total = len(infos)
         seen: set[str] = set()
         warnings: list[str] = []
-        for batch in _chunks(infos, batch_size):
-            observed, samples = [], {}
-            stored = catalog.scan_tokens(
-                source, [catalog.table_qn(source.pk, t.schema, t.name) for t in batch]
-            )
-            sampled = 0
-            for info in batch:
-                progress.beat()
-                try:
-                    table, values = _observe(
-                        connector,
-                        info,
-                        plan,
-                        stored.get(catalog.table_qn(source.pk, info.schema, info.name)),
-                    )
-                except ConnectorError as exc:
-                    if exc.code != ErrorCode.OBJECT_MISSING:
-                        raise
-                    warnings.append(f"{info.schema}.{info.name} vanished during the scan; skipped.")
-                    continue
-                observed.append(table)
-                sampled += bool(values)
-                for col, vals in values.items():
-                    samples[catalog.column_qn(source.pk, info.schema, info.name, col)] = vals
+        helper = settings.PURSIGHT_SCAN["CLASSIFY_IN_HELPER"]
+
+        def commit(batch: _Batch, classification: classifying.PendingBatch) -> None:
             with transaction.atomic():
-                result = catalog.upsert_tables(source, schemas, observed, now)
-                classifying.classify_batch(
+                result = catalog.upsert_tables(source, schemas, batch.observed, now)
+                classifying.store_batch(
+                    classification,
                     datasource_id=source.pk,
                     rule_set_id=rule_set.pk,
                     columns=result.columns,
-                    samples=samples,
                 )
                 for hook in batch_hooks:
-                    hook(run, result, samples)
+                    hook(run, result, batch.samples)
                 seen.update(result.tables)
-                progress.add(result, tables_done=len(batch), tables_sampled=sampled)
+                progress.add(result, tables_done=batch.tables, tables_sampled=batch.sampled)
             progress.check_cancel()
+
+        # A pipeline: while the engine's helper process classifies batch k, this process
+        # commits batch k-1 and samples batch k+1. A batch's catalog rows and classifications
+        # are committed in one transaction, so an interrupted scan keeps whole batches.
+        pending: tuple[_Batch, classifying.PendingBatch] | None = None
+        for infos_batch in _chunks(infos, batch_size):
+            batch = _sample_batch(connector, source, plan, infos_batch, progress, warnings)
+            classification = classifying.submit_batch(
+                classifying.inputs_for_tables(source.pk, batch.observed, batch.samples),
+                helper=helper,
+            )
+            if pending is not None:
+                commit(*pending)
+            pending = (batch, classification)
+        if pending is not None:
+            commit(*pending)
         removed = catalog.mark_missing(
             source,
             scanned_schemas=schema_names,
@@ -429,10 +469,21 @@ def _execute(run: ScanRun) -> None:
 
 
 def warm_up() -> None:
-    """Build what a scan needs once per process (the classification engine and its model)."""
-    from governance.classifications.services import get_engine
+    """Build what a scan needs once per process (the classification engine and its model).
 
-    get_engine()
+    With ``CLASSIFY_IN_HELPER`` the engine runs in a helper process (started here) and scans
+    overlap classification with sampling; otherwise it is loaded into this process. What is
+    loaded lives as long as the process: it is moved out of the garbage collector's sight
+    (``gc.freeze``) so that full collections during a scan do not walk it again and again.
+    """
+    from governance.classifications.services import engine_helper, get_engine
+
+    if settings.PURSIGHT_SCAN["CLASSIFY_IN_HELPER"]:
+        engine_helper()  # the engine lives in the helper process; this one stays small
+    else:
+        get_engine()
+    gc.collect()
+    gc.freeze()
 
 
 def detect_stale_runs(now: Any = None) -> list[int]:

@@ -206,6 +206,8 @@ PURSIGHT_SCAN = {
     "BATCH_TABLES": env.int("PURSIGHT_SCAN_BATCH_TABLES", default=100),
     "CONNECT_TIMEOUT": env.int("PURSIGHT_CONNECT_TIMEOUT", default=10),
     "STATEMENT_TIMEOUT": env.int("PURSIGHT_STATEMENT_TIMEOUT", default=60),
+    # Classify in a helper process beside the worker, overlapping sampling (two cores or more).
+    "CLASSIFY_IN_HELPER": env.bool("PURSIGHT_SCAN_CLASSIFY_IN_HELPER", default=True),
 }
 
 # --- API ---

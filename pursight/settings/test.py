@@ -14,3 +14,8 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"anon": "100000/min", "user": "100000/min"},
 }
+# Scans classify in this process unless a test asks for the helper process (tests/…/test_helper).
+PURSIGHT_SCAN = {
+    **PURSIGHT_SCAN,  # noqa: F405
+    "CLASSIFY_IN_HELPER": env.bool("PURSIGHT_SCAN_CLASSIFY_IN_HELPER", default=False),
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 
 import pytest
 from django.core.management import call_command
@@ -161,3 +162,40 @@ def test_export_catalog_includes_classifications(world):
     card = columns["card_number"]["classifications"][0]
     assert card["type"] == "CREDIT_CARD_NUMBER" and card["label"] == "Highly Confidential"
     assert set(card) == {"type", "confidence", "status", "source", "label"}
+
+
+def test_admin_overview_per_source_and_table(world, client, make_source, scan_source, tmp_path):
+    client.force_login(world["curator"])
+    url = "/admin/catalog/columnclassification/overview/"
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    source = world["source"]
+    assert source.name in html and "Highly Confidential" in html
+    assert "CREDIT_CARD_NUMBER" in html and "EMAIL_ADDRESS" in html
+    for raw in RAW:
+        assert raw not in html
+
+    with CaptureQueriesContext(connection) as one:
+        detail = client.get(url, {"datasource": source.pk})
+    html = detail.content.decode()
+    assert detail.status_code == 200 and "main.people" in html and "to review" in html
+    assert f"column__table__id__exact={row('card_number').column.table_id}" in html
+
+    # more tables, same number of queries
+    db = build_people(tmp_path / "more.sqlite")
+    con = sqlite3.connect(db)
+    for k in range(4):
+        con.execute(f"CREATE TABLE people_{k} AS SELECT * FROM people")
+    con.commit()
+    con.close()
+    bigger = make_source(db, name="bigger", collection=source.collection)
+    scan_source(bigger)
+    with CaptureQueriesContext(connection) as five:
+        assert client.get(url, {"datasource": bigger.pk}).status_code == 200
+    assert len(five.captured_queries) == len(one.captured_queries)
+
+    # an outsider sees neither source
+    client.force_login(world["outsider"])
+    html = client.get(url).content.decode()
+    assert source.name not in html and "bigger" not in html

@@ -1,0 +1,71 @@
+"""The engine's helper process: same answers as in-process, clear errors when it dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+
+from governance.classifications.engine import Engine, Model
+from governance.classifications.engine.infotypes import SYSTEM_INFO_TYPES
+from governance.classifications.engine.process import EngineProcess, EngineProcessError
+
+from .conftest import column, synthetic_values
+
+
+@pytest.fixture(scope="module")
+def helper(small_model: Model):
+    proc = EngineProcess(SYSTEM_INFO_TYPES, small_model.to_bytes())
+    yield proc
+    proc.close()
+
+
+def _columns():
+    return [
+        column("contact_email", synthetic_values("EMAIL_ADDRESS", 30)),
+        column("col_7", synthetic_values("IBAN", 30), "text"),
+        column("note", ["call back later", "thanks", None, "n/a"] * 5, "text"),
+    ]
+
+
+def test_helper_answers_like_the_engine_in_this_process(helper, small_model) -> None:
+    assert helper.alive and helper.pid != os.getpid()
+    assert helper.model_version == small_model.version
+    here = Engine(model=small_model).classify_many(_columns())
+    there = helper.submit(_columns()).result(timeout=60)
+    assert [[c.to_dict() for c in cands] for cands in there] == [
+        [c.to_dict() for c in cands] for cands in here
+    ]
+    assert there[0][0].info_type == "EMAIL_ADDRESS" and there[1][0].info_type == "IBAN"
+
+
+def test_requests_queue_in_order(helper) -> None:
+    futures = [helper.submit(_columns()[k : k + 1]) for k in range(3)]
+    firsts = [f.result(timeout=60)[0] for f in futures]
+    assert firsts[0][0].info_type == "EMAIL_ADDRESS"
+    assert firsts[1][0].info_type == "IBAN"
+    assert not firsts[2] or firsts[2][0].confidence < 0.5
+
+
+def test_a_failing_request_is_reported_and_the_helper_goes_on(helper) -> None:
+    with pytest.raises(EngineProcessError, match="helper failed"):
+        helper.submit(["not a column"]).result(timeout=60)  # type: ignore[list-item]
+    assert helper.submit(_columns()[:1]).result(timeout=60)[0][0].info_type == "EMAIL_ADDRESS"
+
+
+def test_a_killed_helper_raises_a_clear_error(small_model) -> None:
+    proc = EngineProcess(SYSTEM_INFO_TYPES, small_model.to_bytes())
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc._proc.wait(timeout=10)
+        assert not proc.alive
+        with pytest.raises(EngineProcessError, match="stopped"):
+            proc.submit(_columns()).result(timeout=60)
+    finally:
+        proc.close()
+
+
+def test_a_corrupt_model_fails_at_start() -> None:
+    with pytest.raises(EngineProcessError, match="ModelFormatError"):
+        EngineProcess(SYSTEM_INFO_TYPES, b"not a model")
