@@ -13,7 +13,12 @@ from unfold.decorators import action, display
 from governance.datasources.admin import DataSourceAdmin
 from governance.datasources.models import DataSource
 from pursight import permissions
-from pursight.admin import ObjectActionsMixin, PurSightModelAdmin, ReadOnlyAdminMixin
+from pursight.admin import (
+    GovernedTabularInline,
+    ObjectActionsMixin,
+    PurSightModelAdmin,
+    ReadOnlyAdminMixin,
+)
 
 from . import services
 from .choices import RunState
@@ -79,7 +84,7 @@ class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
         return self.run_redirect(run, source)
 
 
-class RunInline(admin.TabularInline):
+class RunInline(GovernedTabularInline):
     model = ScanRun
     fields = [
         "state",
@@ -131,7 +136,7 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
         return self.run_redirect(run, scan)
 
 
-class SchemaChangeInline(admin.TabularInline):
+class SchemaChangeInline(GovernedTabularInline):
     model = SchemaChange
     fields = ["change", "asset_type", "display_name", "details"]
     readonly_fields = fields
@@ -227,7 +232,19 @@ class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
             if self.call_service(request, self._cancel, run=run):
                 self.report(request, True, f"Run #{run.pk}: cancel requested.")
 
-    @action(description="Cancel", url_path="cancel", icon="stop")
+    def has_cancel_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
+        """The Cancel button: only on a queued or running run the user may cancel."""
+        if object_id is None:
+            return True
+        run = (
+            permissions.restrict(ScanRun.objects.all(), request.user, "cancel")
+            .filter(pk=object_id)
+            .only("state")
+            .first()
+        )
+        return run is not None and run.state in (RunState.QUEUED, RunState.RUNNING)
+
+    @action(description="Cancel", url_path="cancel", icon="stop", permissions=["cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
         run = self.gated_object(request, object_id, "cancel")
         if self.call_service(request, self._cancel, run=run):

@@ -156,3 +156,21 @@ def test_detail_action_on_hidden_source_is_404(client, world):
     client.force_login(world["steward"])
     response = client.get(f"/admin/datasources/datasource/{world['hidden'].pk}/test-connection/")
     assert response.status_code == 404
+
+
+def test_cancel_button_only_on_runs_that_can_be_cancelled(client, world):
+    from governance.scans import services
+
+    client.force_login(world["steward"])
+    finished = ScanRun.objects.filter(datasource=world["visible"]).get()
+    page = client.get(f"/admin/scans/scanrun/{finished.pk}/change/").content.decode()
+    assert "/cancel/" not in page  # a finished run offers no Cancel button
+    scan = services.default_scan(actor=None, source=world["visible"])
+    queued = services.start_scan(actor=None, scan=scan, enqueue=False)
+    page = client.get(f"/admin/scans/scanrun/{queued.pk}/change/").content.decode()
+    assert f"/admin/scans/scanrun/{queued.pk}/cancel/" in page
+    client.get(f"/admin/scans/scanrun/{queued.pk}/cancel/", follow=True)
+    assert ScanRun.objects.get(pk=queued.pk).state == "cancelled"
+    # the scan's page lists its runs in the governed inline
+    scan_page = client.get(f"/admin/scans/scan/{scan.pk}/change/").content.decode()
+    assert f"/admin/scans/scanrun/{queued.pk}/change/" in scan_page
