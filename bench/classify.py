@@ -104,9 +104,7 @@ def _score_heldout(engine: Engine) -> None:
     scorer = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(scorer)  # type: ignore[union-attr]
     sets = {
-        "held-out synthetic (seed 777)": generate_examples(
-            seed=777, per_type=30, null_columns=700
-        ),
+        "held-out synthetic (seed 777)": generate_examples(seed=777, per_type=30, null_columns=700),
         "held-out synthetic, 10 unseen locales": generate_examples(
             seed=778, per_type=30, null_columns=700, locales=[(x, 1.0) for x in UNSEEN_LOCALES]
         ),

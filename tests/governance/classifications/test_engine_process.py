@@ -69,3 +69,35 @@ def test_a_killed_helper_raises_a_clear_error(small_model) -> None:
 def test_a_corrupt_model_fails_at_start() -> None:
     with pytest.raises(EngineProcessError, match="ModelFormatError"):
         EngineProcess(SYSTEM_INFO_TYPES, b"not a model")
+
+
+def test_the_helper_exits_when_its_parent_is_killed(tmp_path) -> None:
+    """A worker killed with SIGKILL leaves no helper behind: end of input stops it."""
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    pid_file = tmp_path / "helper.pid"
+    script = (
+        "import os, signal, sys\n"
+        f"sys.path.insert(0, {str(root)!r})\n"
+        "from governance.classifications.engine.infotypes import SYSTEM_INFO_TYPES\n"
+        "from governance.classifications.engine.process import EngineProcess\n"
+        "helper = EngineProcess(SYSTEM_INFO_TYPES, None)\n"
+        f"open({str(pid_file)!r}, 'w').write(str(helper.pid))\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    parent = subprocess.run([sys.executable, "-c", script], timeout=120, check=False)
+    assert parent.returncode == -signal.SIGKILL
+    helper_pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status = Path(f"/proc/{helper_pid}/status")
+        if not status.exists() or "State:\tZ" in status.read_text():
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(helper_pid, signal.SIGKILL)
+        raise AssertionError("the helper outlived its killed parent")
