@@ -592,3 +592,40 @@ class ComplianceReportAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
         if report is None:
             raise Http404
         return report_response(report)
+
+
+# --- schema drift: compliance extends the scans' schema-change admin (it sits above scans) ---
+
+
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = "acknowledged"
+    parameter_name = "acknowledged"
+
+    def lookups(self, request: HttpRequest, model_admin: Any):
+        return [("no", "Open drift"), ("yes", "Acknowledged")]
+
+    def queryset(self, request: HttpRequest, queryset: Any):
+        if self.value() == "no":
+            return queryset.filter(compliance_ack__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(compliance_ack__isnull=False)
+        return queryset
+
+
+@admin.action(description="Acknowledge (no longer counts as open drift)")
+def acknowledge_schema_changes(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
+    count = modeladmin.call_service(request, services.acknowledge_schema_changes, changes=queryset)
+    if count is not None:
+        modeladmin.report(request, True, f"Acknowledged {count} schema changes.")
+
+
+def _extend_schema_change_admin() -> None:
+    from governance.scans.admin import SchemaChangeAdmin
+
+    if acknowledge_schema_changes not in SchemaChangeAdmin.actions:
+        SchemaChangeAdmin.actions = [*(SchemaChangeAdmin.actions or []), acknowledge_schema_changes]
+    if AcknowledgedFilter not in SchemaChangeAdmin.list_filter:
+        SchemaChangeAdmin.list_filter = [*SchemaChangeAdmin.list_filter, AcknowledgedFilter]
+
+
+_extend_schema_change_admin()

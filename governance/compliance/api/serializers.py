@@ -181,3 +181,10 @@ class ReportSerializer(serializers.ModelSerializer):
             "findings_count",
             "error",
         ]
+
+
+class AcknowledgeChangesSerializer(serializers.Serializer):
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10000
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

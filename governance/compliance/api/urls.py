@@ -7,6 +7,7 @@ from .views import (
     FrameworkViewSet,
     ReportViewSet,
     RuleViewSet,
+    SchemaChangeViewSet,
 )
 
 router = DefaultRouter()
@@ -16,4 +17,5 @@ router.register("compliance/rules", RuleViewSet, basename="compliance-rule")
 router.register("compliance/findings", FindingViewSet, basename="compliance-finding")
 router.register("compliance/runs", EvaluationRunViewSet, basename="compliance-run")
 router.register("compliance/reports", ReportViewSet, basename="compliance-report")
+router.register("compliance/schema-changes", SchemaChangeViewSet, basename="compliance-change")
 urlpatterns = router.urls

@@ -23,6 +23,7 @@ from ..choices import ReportState, Severity, Trigger
 from ..downloads import report_response
 from ..models import ComplianceReport, Control, EvaluationRun, Finding, Framework, Rule
 from .serializers import (
+    AcknowledgeChangesSerializer,
     AssignSerializer,
     ControlSerializer,
     EvaluateSerializer,
@@ -246,3 +247,33 @@ class ReportViewSet(
                 {"detail": f"The report is {report.state}."}, status=status.HTTP_409_CONFLICT
             )
         return report_response(report)
+
+
+class SchemaChangeViewSet(GenericViewSet):
+    """Schema drift seen by scans, acknowledged so that it stops counting as open drift."""
+
+    permission_classes = [drf_permissions.IsAuthenticated]
+    serializer_class = AcknowledgeChangesSerializer
+
+    @action(detail=False, methods=["post"])
+    def acknowledge(self, request: Request) -> Response:
+        """Acknowledge the schema changes ``ids`` (with an optional ``note``).
+
+        Changes outside the caller's reach answer 404; those already acknowledged are skipped.
+        """
+        from governance.scans.models import SchemaChange
+
+        data = AcknowledgeChangesSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = set(data.validated_data["ids"])
+        changes = permissions.restrict(SchemaChange.objects.all(), request.user).filter(pk__in=ids)
+        found = set(changes.values_list("pk", flat=True))
+        if found != ids:
+            return Response(
+                {"detail": "Schema changes not found.", "ids": sorted(ids - found)},
+                status=status.HTTP_404_NOT_FOUND,
+            )
+        count = services.acknowledge_schema_changes(
+            actor=request.user, changes=changes, note=data.validated_data["note"]
+        )
+        return Response({"acknowledged": count})

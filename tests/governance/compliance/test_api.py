@@ -147,3 +147,59 @@ def test_framework_evaluate_and_reports(world, framework, django_capture_on_comm
         assert download.status_code == 200 and download.content.startswith(magic)
         # Someone else's report is invisible.
         assert reader.get(f"/api/v1/compliance/reports/{report['id']}/").status_code == 404
+
+
+def _changes(world):
+    from governance.scans.models import Scan, ScanRun, SchemaChange
+
+    out = {}
+    for finding in Finding.objects.filter(rule=world["rule"]).select_related("datasource"):
+        source = finding.datasource
+        if source.name in out:
+            continue
+        scan = Scan.objects.create(name=f"s-{source.name}", datasource=source)
+        run = ScanRun.objects.create(scan=scan, datasource=source, state="succeeded")
+        out[source.name] = SchemaChange.objects.create(
+            run=run,
+            datasource=source,
+            asset_type="column",
+            change="added",
+            qualified_name=f"{source.pk}/main/people/c9",
+            display_name="main.people.c9",
+        )
+    return out
+
+
+def test_acknowledge_schema_changes_api_and_admin(world, client):
+    from governance.compliance.models import SchemaChangeAcknowledgement
+
+    changes = _changes(world)
+    seen, unseen = changes["seen"], changes["unseen"]
+    url = "/api/v1/compliance/schema-changes/acknowledge/"
+    officer, reader = world["users"]["officer"], world["users"]["reader"]
+    # hidden changes answer 404 and nothing is acknowledged
+    response = client_for(officer).post(url, {"ids": [seen.pk, unseen.pk]}, format="json")
+    assert response.status_code == 404 and response.json()["ids"] == [unseen.pk]
+    assert not SchemaChangeAcknowledgement.objects.exists()
+    # a reader sees the change but may not acknowledge it
+    assert client_for(reader).post(url, {"ids": [seen.pk]}, format="json").status_code == 403
+    assert client_for(officer).post(url, {"ids": []}, format="json").status_code == 400
+    response = client_for(officer).post(url, {"ids": [seen.pk], "note": "planned"}, format="json")
+    assert response.status_code == 200 and response.json() == {"acknowledged": 1}
+    ack = SchemaChangeAcknowledgement.objects.get()
+    assert ack.change_id == seen.pk and ack.note == "planned" and ack.acknowledged_by == officer
+    again = client_for(officer).post(url, {"ids": [seen.pk]}, format="json")
+    assert again.json() == {"acknowledged": 0}
+
+    # the admin: an action on the schema-change changelist and a filter for open drift
+    SchemaChangeAcknowledgement.objects.all().delete()
+    client.force_login(officer)
+    admin_url = "/admin/scans/schemachange/"
+    page = client.get(admin_url).content.decode()
+    assert "acknowledge_schema_changes" in page and "Open drift" in page
+    client.post(
+        admin_url, {"action": "acknowledge_schema_changes", "_selected_action": [seen.pk]}
+    )
+    assert SchemaChangeAcknowledgement.objects.filter(change=seen).exists()
+    open_drift = client.get(admin_url, {"acknowledged": "no"}).content.decode()
+    assert "main.people.c9" not in open_drift
