@@ -197,9 +197,7 @@ def test_acknowledge_schema_changes_api_and_admin(world, client):
     admin_url = "/admin/scans/schemachange/"
     page = client.get(admin_url).content.decode()
     assert "acknowledge_schema_changes" in page and "Open drift" in page
-    client.post(
-        admin_url, {"action": "acknowledge_schema_changes", "_selected_action": [seen.pk]}
-    )
+    client.post(admin_url, {"action": "acknowledge_schema_changes", "_selected_action": [seen.pk]})
     assert SchemaChangeAcknowledgement.objects.filter(change=seen).exists()
     open_drift = client.get(admin_url, {"acknowledged": "no"}).content.decode()
     assert "main.people.c9" not in open_drift
