@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Sequence
@@ -26,7 +27,6 @@ from .engine import (
     Engine,
     InfoTypeSpec,
     Model,
-    ModelFormatError,
     train_model,
 )
 from .engine.infotypes import MEDIUM
@@ -268,45 +268,78 @@ def _engine_fingerprint() -> str:
 _default_lock = threading.Lock()
 
 
-def default_model_bytes() -> bytes:
-    """The default model (engine's synthetic data, no feedback), trained once and cached on disk."""
+def _default_model() -> tuple[bytes, dict[str, Any]]:
+    """The default model (the engine's synthetic data, no feedback), trained once per engine
+    version: its bytes and a description of them (version, trained_at, metadata).
+
+    Both are cached on disk (``<name>.bin`` and ``<name>.json``, the latter with the bytes'
+    SHA-256), so that a process can register the default model without unpickling it: a worker
+    whose engine runs in the helper process never loads scikit-learn itself.
+    """
     conf = _settings()
     small = "-small" if conf["DEFAULT_SMALL"] else ""
     path = conf["CACHE_DIR"] / f"default-{_engine_fingerprint()}-s{conf['SEED']}{small}.bin"
+    meta_path = path.with_suffix(".json")
     with _default_lock:
-        if path.exists():
+        if path.exists() and meta_path.exists():
             data = path.read_bytes()
             try:
-                Model.from_bytes(data)
-                return data
-            except ModelFormatError:
-                log.warning("classifier.cache_invalid path=%s", path)
+                meta = json.loads(meta_path.read_text())
+                if meta.get("sha256") == hashlib.sha256(data).hexdigest():
+                    return data, meta
+            except ValueError:
+                pass
+            log.warning("classifier.cache_invalid path=%s", path)
         log.info("classifier.training_default small=%s", bool(small))
-        data = train_model(seed=conf["SEED"], small=bool(small)).to_bytes()
+        model = train_model(seed=conf["SEED"], small=bool(small))
+        data = model.to_bytes()
+        meta = {
+            "version": model.version,
+            "trained_at": model.trained_at,
+            "metadata": model.metadata,
+            "sha256": hashlib.sha256(data).hexdigest(),
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(f".{threading.get_ident()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-        return data
+        for target, content in ((path, data), (meta_path, json.dumps(meta).encode())):
+            tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
+            tmp.write_bytes(content)
+            tmp.replace(target)
+        _models[model.version] = model
+        return data, meta
 
 
 def store_model(model: Model, *, activate: bool = True, actor: Any = None) -> ClassifierModel:
     """Save ``model`` as a version (idempotent on its version) and optionally activate it."""
-    trained = dt.datetime.fromisoformat(model.trained_at)
+    return _store(
+        model.version,
+        model.to_bytes(),
+        model.trained_at,
+        model.metadata,
+        activate=activate,
+        actor=actor,
+    )
+
+
+def _store(
+    version: str,
+    data: bytes,
+    trained_at: str,
+    metadata: dict[str, Any],
+    *,
+    activate: bool,
+    actor: Any,
+) -> ClassifierModel:
+    trained = dt.datetime.fromisoformat(trained_at)
     if trained.tzinfo is None:
         trained = trained.replace(tzinfo=dt.UTC)
     try:
         with transaction.atomic():
             row, created = ClassifierModel.objects.get_or_create(
-                version=model.version,
-                defaults={
-                    "data": model.to_bytes(),
-                    "trained_at": trained,
-                    "metadata": model.metadata,
-                },
+                version=version,
+                defaults={"data": data, "trained_at": trained, "metadata": metadata},
             )
     except IntegrityError:
-        row, created = ClassifierModel.objects.get(version=model.version), False
+        row, created = ClassifierModel.objects.get(version=version), False
     if activate:
         activate_model(row, actor=actor)
     elif created:
@@ -357,9 +390,10 @@ def ensure_active_model() -> str:
     )
     if latest is not None:
         return activate_model(latest).version
-    model = Model.from_bytes(default_model_bytes())
-    _models[model.version] = model
-    return store_model(model).version
+    data, meta = _default_model()
+    return _store(
+        meta["version"], data, meta["trained_at"], meta["metadata"], activate=True, actor=None
+    ).version
 
 
 def train_and_activate(

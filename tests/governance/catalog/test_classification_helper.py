@@ -111,3 +111,33 @@ def test_an_incompatible_active_model_is_replaced_not_used(db):
     assert not ClassifierModel.objects.get(pk=old.pk).is_active
     active = ClassifierModel.objects.get(is_active=True)
     assert active.metadata["feature_version"] == FEATURE_VERSION
+
+
+def test_default_model_cached_with_a_checked_description(db, settings, tmp_path, monkeypatch):
+    """The default model registers from its cached description, and a damaged cache retrains."""
+    from governance.classifications.engine import Model
+
+    settings.PURSIGHT_CLASSIFIER = {"CACHE_DIR": tmp_path, "DEFAULT_SMALL": True}
+    ClassifierModel.objects.all().delete()
+    version = classifications.ensure_active_model()
+    [cached] = tmp_path.glob("default-*.bin")
+    assert cached.with_suffix(".json").exists()
+    row = ClassifierModel.objects.get(is_active=True)
+    assert Model.from_bytes(bytes(row.data)).version == version == row.version
+    assert row.metadata["feature_version"] == FEATURE_VERSION
+
+    ClassifierModel.objects.all().delete()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("retrained although the cache is intact")
+
+    monkeypatch.setattr(classifications, "train_model", no_training)
+    assert classifications.ensure_active_model() == version  # from the cache, no training
+
+    ClassifierModel.objects.all().delete()
+    cached.write_bytes(cached.read_bytes()[:-10])  # damaged
+    monkeypatch.undo()
+    settings.PURSIGHT_CLASSIFIER = {"CACHE_DIR": tmp_path, "DEFAULT_SMALL": True}
+    assert classifications.ensure_active_model()
+    row = ClassifierModel.objects.get(is_active=True)
+    Model.from_bytes(bytes(row.data))  # a sound model again
