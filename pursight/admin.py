@@ -171,6 +171,27 @@ class ObjectActionsMixin:
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
 
+def presence_filter(
+    field: str, title: str, parameter: str, absent: tuple[str, str], present: tuple[str, str]
+) -> type[admin.SimpleListFilter]:
+    """A changelist filter on whether ``field`` is set: ``absent`` and ``present`` are the
+    (URL value, label) of the two choices, e.g. ``("live", "Present")`` for ``removed_at``."""
+
+    class PresenceFilter(admin.SimpleListFilter):
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+            return [absent, present]
+
+        def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+            if self.value() in (absent[0], present[0]):
+                return queryset.filter(**{f"{field}__isnull": self.value() == absent[0]})
+            return queryset
+
+    PresenceFilter.title = title
+    PresenceFilter.parameter_name = parameter
+    PresenceFilter.__name__ = f"{parameter.title()}Filter"
+    return PresenceFilter
+
+
 class ReadOnlyAdminMixin:
     """For records written only by the system (runs, schema changes, audit)."""
 

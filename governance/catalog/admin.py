@@ -12,7 +12,12 @@ from django.utils.safestring import mark_safe
 from unfold.decorators import display
 
 from pursight import permissions
-from pursight.admin import GovernedTabularInline, ObjectActionsMixin, PurSightModelAdmin
+from pursight.admin import (
+    GovernedTabularInline,
+    ObjectActionsMixin,
+    PurSightModelAdmin,
+    presence_filter,
+)
 
 from . import classifying, search, services
 from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
@@ -23,19 +28,9 @@ def _changelist(model: str, **filters: Any) -> str:
     return f"{reverse(f'admin:catalog_{model}_changelist')}?{query}"
 
 
-class RemovedFilter(admin.SimpleListFilter):
-    title = "presence"
-    parameter_name = "presence"
-
-    def lookups(self, request: HttpRequest, model_admin: Any):
-        return [("live", "Present"), ("removed", "Removed")]
-
-    def queryset(self, request: HttpRequest, queryset: Any):
-        if self.value() == "live":
-            return queryset.filter(removed_at__isnull=True)
-        if self.value() == "removed":
-            return queryset.filter(removed_at__isnull=False)
-        return queryset
+RemovedFilter = presence_filter(
+    "removed_at", "presence", "presence", ("live", "Present"), ("removed", "Removed")
+)
 
 
 class AssetAdmin(PurSightModelAdmin):

@@ -24,6 +24,7 @@ from pursight.admin import (
     ObjectActionsMixin,
     PurSightModelAdmin,
     ReadOnlyAdminMixin,
+    presence_filter,
 )
 
 from . import services
@@ -597,19 +598,9 @@ class ComplianceReportAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
 # --- schema drift: compliance extends the scans' schema-change admin (it sits above scans) ---
 
 
-class AcknowledgedFilter(admin.SimpleListFilter):
-    title = "acknowledged"
-    parameter_name = "acknowledged"
-
-    def lookups(self, request: HttpRequest, model_admin: Any):
-        return [("no", "Open drift"), ("yes", "Acknowledged")]
-
-    def queryset(self, request: HttpRequest, queryset: Any):
-        if self.value() == "no":
-            return queryset.filter(compliance_ack__isnull=True)
-        if self.value() == "yes":
-            return queryset.filter(compliance_ack__isnull=False)
-        return queryset
+AcknowledgedFilter = presence_filter(
+    "compliance_ack", "acknowledged", "acknowledged", ("no", "Open drift"), ("yes", "Acknowledged")
+)
 
 
 @admin.action(description="Acknowledge (no longer counts as open drift)")
