@@ -7,6 +7,7 @@ cached; the model bytes are read from the database only when the active version 
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import logging
@@ -280,7 +281,10 @@ def _default_model() -> tuple[bytes, dict[str, Any]]:
     small = "-small" if conf["DEFAULT_SMALL"] else ""
     path = conf["CACHE_DIR"] / f"default-{_engine_fingerprint()}-s{conf['SEED']}{small}.bin"
     meta_path = path.with_suffix(".json")
-    with _default_lock:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # One process trains; the others (a worker's pool children starting together) wait for it.
+    with _default_lock, open(path.with_suffix(".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
         if path.exists() and meta_path.exists():
             data = path.read_bytes()
             try:
@@ -299,7 +303,6 @@ def _default_model() -> tuple[bytes, dict[str, Any]]:
             "metadata": model.metadata,
             "sha256": hashlib.sha256(data).hexdigest(),
         }
-        path.parent.mkdir(parents=True, exist_ok=True)
         for target, content in ((path, data), (meta_path, json.dumps(meta).encode())):
             tmp = target.with_suffix(f".{threading.get_ident()}.tmp")
             tmp.write_bytes(content)

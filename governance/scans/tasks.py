@@ -13,7 +13,6 @@ from . import services
 log = logging.getLogger(__name__)
 
 
-@worker_ready.connect
 @worker_process_init.connect
 def warm_up(**_: object) -> None:
     """Load the classifier when a worker process starts, not in its first scan."""
@@ -21,6 +20,16 @@ def warm_up(**_: object) -> None:
         services.warm_up()
     except Exception as exc:  # a cold engine still works; the first scan loads it
         log.warning("scan.warm_up_failed error=%s", type(exc).__name__)
+
+
+@worker_ready.connect
+def warm_up_executor(sender: object = None, **_: object) -> None:
+    """The main process warms up only where it runs tasks itself (solo or thread pools):
+    prefork children warm up on their own, and a classifier in the parent would be wasted."""
+    pool = getattr(sender, "pool", None)
+    if pool is not None and "prefork" in type(pool).__module__:
+        return
+    warm_up()
 
 
 @shared_task(

@@ -21,7 +21,15 @@ from pursight.api import GovernedViewSetMixin
 from .. import services
 from ..choices import ReportState, Severity, Trigger
 from ..downloads import report_response
-from ..models import ComplianceReport, Control, EvaluationRun, Finding, Framework, Rule
+from ..models import (
+    ComplianceReport,
+    Control,
+    EvaluationRun,
+    Finding,
+    Framework,
+    Rule,
+    SchemaChangeAcknowledgement,
+)
 from .serializers import (
     AcknowledgeChangesSerializer,
     AssignSerializer,
@@ -249,10 +257,17 @@ class ReportViewSet(
         return report_response(report)
 
 
+class MayAcknowledge(drf_permissions.BasePermission):
+    """Acknowledging drift needs the right on at least one collection (403 before validation)."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return permissions.can_any(request.user, SchemaChangeAcknowledgement, "add")
+
+
 class SchemaChangeViewSet(GenericViewSet):
     """Schema drift seen by scans, acknowledged so that it stops counting as open drift."""
 
-    permission_classes = [drf_permissions.IsAuthenticated]
+    permission_classes = [drf_permissions.IsAuthenticated, MayAcknowledge]
     serializer_class = AcknowledgeChangesSerializer
 
     @action(detail=False, methods=["post"])

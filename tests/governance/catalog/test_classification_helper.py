@@ -141,3 +141,25 @@ def test_default_model_cached_with_a_checked_description(db, settings, tmp_path,
     assert classifications.ensure_active_model()
     row = ClassifierModel.objects.get(is_active=True)
     Model.from_bytes(bytes(row.data))  # a sound model again
+
+
+def test_worker_warm_up_skips_a_prefork_parent(monkeypatch):
+    """Prefork children warm up (and start their helper) themselves; their parent does not."""
+    from celery.concurrency.prefork import TaskPool
+    from celery.concurrency.solo import TaskPool as SoloPool
+
+    from governance.scans import services as scan_services
+    from governance.scans import tasks
+
+    calls = []
+    monkeypatch.setattr(scan_services, "warm_up", lambda: calls.append(1))
+
+    class Consumer:
+        def __init__(self, pool):
+            self.pool = pool
+
+    tasks.warm_up_executor(sender=Consumer(TaskPool.__new__(TaskPool)))
+    assert calls == []
+    tasks.warm_up_executor(sender=Consumer(SoloPool.__new__(SoloPool)))
+    tasks.warm_up()
+    assert calls == [1, 1]
