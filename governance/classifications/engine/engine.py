@@ -166,16 +166,21 @@ class Engine:
         # pass 1: confidences only (cheap); pass 2: reasons and masked evidence for the best few
         w = self.model_weight
         scored: list[tuple[float, str, CompiledSpec, float, float | None]] = []
+        evidence, name_hits, non_null = an.evidence, an.name_hits, an.non_null
+        floor = MIN_REPORTED / w if w else float("inf")  # least model probability worth a look
         for cs in self.library.compiled:
-            ev = an.evidence[cs.index]
+            ev = evidence[cs.index]
             code = cs.spec.code
             p = probs.get(code) if probs is not None else None
-            if not ev.matched and not ev.validated and cs.index not in an.name_hits:
-                rule = 0.0  # nothing in the name or the values points at this type
+            if not ev.matched and not ev.validated and cs.index not in name_hits:
+                # nothing in the name or the values points at this type: only the model can
+                if p is None or p < floor:
+                    continue
+                rule = 0.0
             else:
                 rule = self._rule_score(cs, ev, an, column, None).confidence
             confidence = rule if p is None else w * p + (1.0 - w) * rule
-            if _checksum_veto(cs, ev, an.non_null):
+            if cs.checksum and _checksum_veto(cs, ev, non_null):
                 confidence = min(confidence, CHECKSUM_VETO_CAP)
             if confidence >= MIN_REPORTED:
                 scored.append((confidence, code, cs, rule, p))

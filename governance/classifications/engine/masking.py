@@ -7,11 +7,16 @@ MASK = "*"
 
 def _mask_chars(text: str, keep_start: int = 0, keep_end: int = 0) -> str:
     """Replace letters and digits with ``*`` except the first/last few; keep punctuation."""
-    alnum_positions = [i for i, ch in enumerate(text) if ch.isalnum()]
-    keep: set[int] = set(alnum_positions[:keep_start])
-    if keep_end:
-        keep |= set(alnum_positions[-keep_end:])
-    return "".join(ch if (not ch.isalnum() or i in keep) else MASK for i, ch in enumerate(text))
+    last = sum(map(str.isalnum, text)) - keep_end  # alphanumerics from this one on are kept
+    out = []
+    k = 0
+    for ch in text:
+        if ch.isalnum():
+            out.append(ch if k < keep_start or k >= last else MASK)
+            k += 1
+        else:
+            out.append(ch)
+    return "".join(out)
 
 
 def _safe(masked: str, value: str) -> str:

@@ -192,7 +192,7 @@ class Model:
         name_model.feature_count_ = None  # only needed for partial_fit; halves the model size
         X_tree = model._tree_matrix(analyses, oof)
         tree = ExtraTreesClassifier(
-            n_estimators=60 if small else 120,
+            n_estimators=60 if small else 80,
             max_features=0.4,
             min_samples_leaf=1,
             n_jobs=1,
