@@ -3,10 +3,10 @@
 Scans hand each batch's sampled columns to the engine with :func:`submit_batch` (in a helper
 process, so that the next batch is sampled meanwhile) and store the answer with
 :func:`store_batch` inside the batch's transaction: one bulk read of the stored classifications,
-bulk writes. :func:`classify_batch` does both in this process. A rescan never
-overwrites a steward's decision (accepted, rejected or manual rows): when the new evidence
-disagrees, the row is flagged and the new evidence is kept in ``disagreement_details``.
-Sampled values are never stored: only the engine's masked evidence and reasons.
+bulk writes. A rescan never overwrites a steward's decision (accepted, rejected or manual
+rows): when the new evidence disagrees, the row is flagged and the new evidence is kept in
+``disagreement_details``. Sampled values are never stored: only the engine's masked evidence
+and reasons.
 """
 
 from __future__ import annotations
@@ -130,37 +130,18 @@ def submit_batch(inputs: Mapping[str, ColumnInput], *, helper: bool = False) -> 
     return PendingBatch(inputs)
 
 
-def classify_batch(
-    *,
-    datasource_id: int,
-    rule_set_id: int | None,
-    columns: Mapping[str, Any],
-    samples: Mapping[str, Sequence[str | None]],
-) -> dict[str, int]:
-    """Classify the sampled columns of one upserted batch here and store the results.
+def _flag_disagreement(row: ColumnClassification, found: dict[str, Any] | None) -> bool:
+    """Flag a steward's row with what the scan ``found`` (``None``: clear the flag).
 
-    ``columns`` maps qualified names to ``ColumnRef``; ``samples`` the same names to values.
+    Returns whether the row changed.
     """
-    names_by_table: dict[int, list[str]] = defaultdict(list)
-    for ref in columns.values():
-        names_by_table[ref.table_id].append(ref.name)
-    inputs = {
-        qn: ColumnInput(
-            name=ref.name,
-            data_type=ref.data_type,
-            values=[None if v is None else str(v) for v in samples[qn]],
-            table=ref.table,
-            siblings=[n for n in names_by_table[ref.table_id] if n != ref.name],
-        )
-        for qn, ref in columns.items()
-        if qn in samples
-    }
-    return store_batch(
-        PendingBatch(inputs),
-        datasource_id=datasource_id,
-        rule_set_id=rule_set_id,
-        columns=columns,
-    )
+    if found is not None:
+        row.disagreement, row.disagreement_details = True, found
+        return True
+    if row.disagreement:
+        row.disagreement, row.disagreement_details = False, {}
+        return True
+    return False
 
 
 def store_batch(
@@ -207,30 +188,21 @@ def store_batch(
         accepted = [r for r in rows if r.status == ACCEPTED]
         rejected = [r for r in rows if r.status == REJECTED]
         suggested = [r for r in rows if r.status == SUGGESTED]
+        found = _disagreement(decision, model_version, stamp) if accepted or rejected else None
         if accepted:
             # The steward said what the column is: flag disagreement, never overwrite.
             agrees = code is not None and any(r.classification.code == code for r in accepted)
             for r in accepted:
-                if not agrees:
-                    r.disagreement = True
-                    r.disagreement_details = _disagreement(decision, model_version, stamp)
+                if _flag_disagreement(r, None if agrees else found):
                     updates.append(r)
-                    counters["disagreements"] += 1
-                elif r.disagreement:
-                    r.disagreement, r.disagreement_details = False, {}
-                    updates.append(r)
+            counters["disagreements"] += 0 if agrees else len(accepted)
             deletes += [r.pk for r in suggested]
             continue
         for r in rejected:
             again = code is not None and r.classification.code == code
-            if again:
-                r.disagreement = True
-                r.disagreement_details = _disagreement(decision, model_version, stamp)
+            if _flag_disagreement(r, found if again else None):
                 updates.append(r)
-                counters["disagreements"] += 1
-            elif r.disagreement:
-                r.disagreement, r.disagreement_details = False, {}
-                updates.append(r)
+            counters["disagreements"] += again
         if code is None or any(r.classification.code == code for r in rejected):
             deletes += [r.pk for r in suggested]
             counters["removed"] += len(suggested)

@@ -234,7 +234,7 @@ def upsert_tables(
     ).values(*COLUMN_ROW):
         existing_columns[r["qualified_name"]] = r
         columns_by_table.setdefault(r["table_id"], []).append(r)
-    # Columns classified as sensitive keep no top values (see classifying.classify_batch).
+    # Columns classified as sensitive keep no top values (see classifying.store_batch).
     sensitive = (
         sensitive_columns_of_tables([t["id"] for t in existing_tables.values()])
         if existing_tables

@@ -39,19 +39,12 @@ class ClassificationAdmin(StewardAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["code", "name", "description", "category", "default_label", "is_active"]},
+            {"fields": list(services.INFO_FIELDS)},
         ),
         (
             "Rule (custom classifications)",
             {
-                "fields": [
-                    "value_regex",
-                    "column_name_regex",
-                    "dictionary_values",
-                    "validator",
-                    "min_match_ratio",
-                    "data_types",
-                ],
+                "fields": list(services.MATCH_FIELDS),
                 "description": "Regular expressions use RE2 syntax (linear time: no "
                 "backreferences or look-arounds).",
             },
@@ -60,17 +53,7 @@ class ClassificationAdmin(StewardAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.is_system:
-            return [
-                "code",
-                "name",
-                "category",
-                "value_regex",
-                "column_name_regex",
-                "dictionary_values",
-                "validator",
-                "min_match_ratio",
-                "data_types",
-            ]
+            return list(services.SYSTEM_READONLY)
         return []
 
     def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

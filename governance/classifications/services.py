@@ -107,13 +107,10 @@ def can_manage(user: Any) -> bool:
     return bool(permissions.scope(user, CURATE))
 
 
-RULE_FIELDS = (
-    "code",
-    "name",
-    "description",
-    "category",
-    "default_label",
-    "is_active",
+# The fields of a classification stewards edit (admin and API share them): what it is, and how
+# a custom rule recognises it. A system classification keeps all but SYSTEM_EDITABLE.
+INFO_FIELDS = ("code", "name", "description", "category", "default_label", "is_active")
+MATCH_FIELDS = (
     "value_regex",
     "column_name_regex",
     "dictionary_values",
@@ -121,7 +118,9 @@ RULE_FIELDS = (
     "min_match_ratio",
     "data_types",
 )
+RULE_FIELDS = INFO_FIELDS + MATCH_FIELDS
 SYSTEM_EDITABLE = ("description", "default_label", "is_active")
+SYSTEM_READONLY = tuple(f for f in RULE_FIELDS if f not in SYSTEM_EDITABLE)
 
 
 def save_classification(*, actor: Any, classification: Classification) -> Classification:
@@ -136,9 +135,8 @@ def save_classification(*, actor: Any, classification: Classification) -> Classi
         if stored.is_system:
             changed = [
                 f
-                for f in RULE_FIELDS
-                if f not in SYSTEM_EDITABLE
-                and getattr(stored, f if f != "default_label" else "default_label_id")
+                for f in SYSTEM_READONLY
+                if getattr(stored, f if f != "default_label" else "default_label_id")
                 != getattr(classification, f if f != "default_label" else "default_label_id")
             ]
             if changed:

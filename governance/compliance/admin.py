@@ -172,19 +172,7 @@ class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
 class RuleForm(forms.ModelForm):
     class Meta:
         model = Rule
-        fields = [
-            "framework",
-            "control",
-            "code",
-            "name",
-            "description",
-            "asset_type",
-            "scope",
-            "condition",
-            "severity",
-            "remediation",
-            "enabled",
-        ]
+        fields = list(Rule.editable_fields)
         help_texts = {
             "scope": 'e.g. {"name_pattern": "^(pan|card_number)$", "datasource_kind": '
             '["postgresql"]}. Filters: collection, datasource, datasource_kind, name_pattern, '

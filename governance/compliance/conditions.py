@@ -7,6 +7,7 @@ the assets that *pass*. Evidence specs name what to read for the assets that fai
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -66,16 +67,33 @@ def _id_list(value: Any) -> list[int]:
     return value
 
 
-def _kinds(value: Any) -> list[str]:
+def _one_of(what: str, known: Callable[[], Sequence[str]]) -> Callable[[Any], list[str]]:
+    """A validator for a list of strings, each one of ``known()`` (read when a rule is checked)."""
+
+    def check(value: Any) -> list[str]:
+        values, allowed = _str_list(value), known()
+        unknown = [v for v in values if v not in allowed]
+        if unknown:
+            raise RuleError(f"unknown {what} {', '.join(unknown)} (known: {', '.join(allowed)})")
+        return values
+
+    return check
+
+
+def _source_kinds() -> Sequence[str]:
     from governance.datasources.choices import SourceKind
 
-    kinds = _str_list(value)
-    unknown = [k for k in kinds if k not in SourceKind.values]
-    if unknown:
-        raise RuleError(
-            f"unknown data source kind {', '.join(unknown)} (known: {', '.join(SourceKind.values)})"
-        )
-    return kinds
+    return SourceKind.values
+
+
+def _change_kinds() -> Sequence[str]:
+    from governance.scans.choices import ChangeKind
+
+    return ChangeKind.values
+
+
+_kinds = _one_of("data source kind", _source_kinds)
+_drift_kinds = _one_of("change kind", _change_kinds)
 
 
 def _params(allowed: dict[str, Any]) -> Any:
@@ -112,16 +130,6 @@ def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise RuleError("expects true or false")
     return value
-
-
-def _drift_kinds(value: Any) -> list[str]:
-    from governance.scans.choices import ChangeKind
-
-    kinds = _str_list(value)
-    unknown = [k for k in kinds if k not in ChangeKind.values]
-    if unknown:
-        raise RuleError(f"unknown change kind {', '.join(unknown)}")
-    return kinds
 
 
 # --- scope filters ---------------------------------------------------------------------------

@@ -118,6 +118,20 @@ class Rule(BuiltinMixin, GovernedModel):
     remediation = models.TextField(blank=True)
     enabled = models.BooleanField(default=True)
 
+    # What a Compliance Officer edits (the admin form and the API serializer share it).
+    editable_fields = (
+        "framework",
+        "control",
+        "code",
+        "name",
+        "description",
+        "asset_type",
+        "scope",
+        "condition",
+        "severity",
+        "remediation",
+        "enabled",
+    )
     builtin_fields = (
         "name",
         "description",

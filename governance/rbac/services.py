@@ -236,15 +236,22 @@ def assign_role(
             actor=actor,
             action="roleassignment.create",
             obj=assignment,
-            changes={
-                "role": role.name,
-                "collection": collection.pk,
-                "user": user.pk if user is not None else None,
-                "group": group.pk if group is not None else None,
-                "permissions": sorted(role_codenames(role)),
-            },
+            changes=_assignment_changes(role, collection, user, group, role_codenames(role)),
         )
     return assignment
+
+
+def _assignment_changes(
+    role: Any, collection: Any, user: Any, group: Any, codenames: Iterable[str]
+) -> dict[str, Any]:
+    """What the audit trail records of a role assignment (granted or revoked)."""
+    return {
+        "role": role.name,
+        "collection": collection.pk,
+        "user": user.pk if user is not None else None,
+        "group": group.pk if group is not None else None,
+        "permissions": sorted(codenames),
+    }
 
 
 @transaction.atomic
@@ -260,13 +267,7 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
         actor=actor,
         action="roleassignment.delete",
         obj=assignment,
-        changes={
-            "role": role.name,
-            "collection": collection.pk,
-            "user": user.pk if user is not None else None,
-            "group": group.pk if group is not None else None,
-            "permissions": sorted(codenames),
-        },
+        changes=_assignment_changes(role, collection, user, group, codenames),
     )
     assignment.delete()
     _sync_rows(collection=collection, user=user, group=group, removable=codenames)

@@ -3,6 +3,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from ..models import Classification, SensitivityLabel
+from ..services import RULE_FIELDS
 
 
 class ClassificationSerializer(serializers.ModelSerializer):
@@ -13,25 +14,7 @@ class ClassificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Classification
-        fields = [
-            "id",
-            "code",
-            "name",
-            "description",
-            "category",
-            "default_label",
-            "label",
-            "is_system",
-            "is_active",
-            "value_regex",
-            "column_name_regex",
-            "dictionary_values",
-            "validator",
-            "min_match_ratio",
-            "data_types",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", *RULE_FIELDS, "label", "is_system", "created_at", "updated_at"]
         read_only_fields = ["is_system", "created_at", "updated_at"]
         extra_kwargs = {"code": {"validators": []}}
 

@@ -42,22 +42,7 @@ class RuleSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Rule
-        fields = [
-            "id",
-            "framework",
-            "control",
-            "code",
-            "name",
-            "description",
-            "asset_type",
-            "scope",
-            "condition",
-            "severity",
-            "remediation",
-            "enabled",
-            "is_builtin",
-            "locally_edited",
-        ]
+        fields = ["id", *Rule.editable_fields, "is_builtin", "locally_edited"]
 
     def get_locally_edited(self, obj: Rule) -> list[str]:
         return obj.locally_edited_fields()

@@ -47,12 +47,22 @@ def _codes(source) -> dict[tuple[str, str], str]:
 
 
 def test_scan_in_helper_finds_what_an_in_process_scan_finds(
-    settings, make_source, scan_source, people_tables, with_helper
+    monkeypatch, settings, make_source, scan_source, people_tables, with_helper
 ):
     settings.PURSIGHT_SCAN = {**settings.PURSIGHT_SCAN, "BATCH_TABLES": 1}
+    original, submitted = EngineProcess.submit, []
+
+    def counting_submit(self, columns):
+        submitted.append((self.pid, len(columns)))
+        return original(self, columns)
+
+    monkeypatch.setattr(EngineProcess, "submit", counting_submit)
     helped = make_source(people_tables, name="helped")
     run = scan_source(helped)
     assert run.state == "succeeded", run.error
+    # every batch (one table each) went to the helper process, not to this one
+    assert [n for _, n in submitted] == [6, 6, 6]
+    assert {pid for pid, _ in submitted} != {os.getpid()} and len({p for p, _ in submitted}) == 1
     helper = classifications.engine_helper()
     assert helper is not None and helper.alive and helper.pid != os.getpid()
     assert run.tables_done == 3 and run.columns_seen == 18
@@ -163,3 +173,19 @@ def test_worker_warm_up_skips_a_prefork_parent(monkeypatch):
     tasks.warm_up_executor(sender=Consumer(SoloPool.__new__(SoloPool)))
     tasks.warm_up()
     assert calls == [1, 1]
+
+
+def test_scan_classifies_here_when_the_helper_cannot_start(
+    monkeypatch, make_source, scan_source, people_tables, with_helper
+):
+    def cannot_start(*args, **kwargs):
+        raise OSError("fork failed: out of memory")
+
+    monkeypatch.setattr(classifications, "EngineProcess", cannot_start)
+    assert classifications.engine_helper() is None
+    source = make_source(people_tables)
+    run = scan_source(source)
+    assert run.state == "succeeded", run.error
+    codes = _codes(source)
+    assert codes[("people_b", "card_number")] == "CREDIT_CARD_NUMBER"
+    assert len({t for t, _ in codes}) == 3
