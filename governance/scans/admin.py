@@ -119,6 +119,9 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
 
         return super().get_queryset(request).annotate(last_run_at=Max("runs__queued_at"))
 
+    def save_service(self, request: HttpRequest, obj: Scan, form: Any, change: bool) -> None:
+        services.save_scan(actor=request.user, scan=obj)
+
     @display(description="Last run", ordering="last_run_at")
     def last_run(self, obj: Scan) -> Any:
         return obj.last_run_at

@@ -8,7 +8,6 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pursight import audit, permissions
 from pursight.api import GovernedModelViewSet, GovernedReadOnlyViewSet
 
 from .. import services
@@ -28,28 +27,16 @@ class ScanViewSet(GovernedModelViewSet):
     search_fields = ["name", "datasource__name"]
     gate_actions = {"run": "run"}
 
-    def _check_source(self, scan: Scan) -> None:
-        if not permissions.can(self.request.user, "add", scan):
-            raise permissions.PermissionDenied("You may not manage scans of this data source.")
-
     def perform_create(self, serializer: Any) -> None:
-        scan = Scan(**serializer.validated_data, created_by=self.request.user)
-        self._check_source(scan)
-        scan.full_clean()
-        scan.save()
-        audit.record(actor=self.request.user, action="scan.create", obj=scan)
-        serializer.instance = scan
+        serializer.instance = services.save_scan(
+            actor=self.request.user, scan=Scan(**serializer.validated_data)
+        )
 
     def perform_update(self, serializer: Any) -> None:
-        before = audit.snapshot(serializer.instance)
-        scan = serializer.save(updated_by=self.request.user)
-        self._check_source(scan)
-        audit.record(
-            actor=self.request.user,
-            action="scan.update",
-            obj=scan,
-            changes=audit.diff(before, audit.snapshot(scan)),
-        )
+        scan = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(scan, name, value)
+        serializer.instance = services.save_scan(actor=self.request.user, scan=scan)
 
     @extend_schema(request=None, responses={202: ScanRunSerializer})
     @action(detail=True, methods=["post"])

@@ -48,3 +48,29 @@ def test_reader_cannot_run_and_conflicts_are_409(ctx):
     assert response.status_code == 200 and response.json()["state"] == "cancelled"
     assert ctx["admin"].post(f"/api/v1/scan-runs/{run.pk}/cancel/").status_code == 409
     assert ScanRun.objects.get(pk=run.pk).state == "cancelled"
+
+
+def test_scan_definitions_go_through_the_service(ctx, make_collection, make_source, shop_db):
+    from governance.scans.models import Scan
+    from pursight.core.models import AuditEvent
+
+    admin, scan = ctx["admin"], ctx["scan"]
+    created = admin.post(
+        "/api/v1/scans/", {"name": "nightly", "datasource": scan.datasource_id}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    nightly = Scan.objects.get(pk=created.json()["id"])
+    assert nightly.created_by is not None
+    renamed = admin.patch(f"/api/v1/scans/{nightly.pk}/", {"name": "weekly"}, format="json")
+    assert renamed.status_code == 200 and renamed.json()["name"] == "weekly"
+    update = AuditEvent.objects.get(action="scan.update", object_id=str(nightly.pk))
+    assert update.changes["name"] == ["nightly", "weekly"]
+
+    # moving the scan to a source in a collection the user may not manage: refused, nothing saved
+    elsewhere = make_source(shop_db, collection=make_collection("Elsewhere"), name="other")
+    moved = admin.patch(f"/api/v1/scans/{nightly.pk}/", {"datasource": elsewhere.pk}, format="json")
+    assert moved.status_code == 403, moved.content
+    assert Scan.objects.get(pk=nightly.pk).datasource_id == scan.datasource_id
+    refused = admin.post("/api/v1/scans/", {"name": "x", "datasource": elsewhere.pk}, format="json")
+    assert refused.status_code == 403, refused.content
+    assert not Scan.objects.filter(name="x").exists()
