@@ -6,6 +6,12 @@ and inherited down the tree. Every securable model registers how it reaches its 
 viewset, every WebSocket subscription and every export call this module; nothing else calls
 ``user.has_perm``.
 
+Models outside the collection tree (frameworks, info types, sensitivity labels, rule sets, roles)
+act on every collection at once. They register with :func:`register_global`: any signed-in user
+may read them, and changing them needs a *platform-wide* grant of the named permission (a
+model-wide guardian/Django permission, i.e. the role held on every collection) or superuser. A
+role on one collection never changes what acts on the others.
+
 Resolution costs a constant number of queries per user and permission (cached on the user object,
 which lives for one request): one for the collections granted (directly or through groups), one for
 their subtrees, and for models reached through several hops (column → data source → collection)
@@ -26,6 +32,8 @@ from django.db.models import Q, QuerySet
 
 COLLECTION_MODEL = "rbac.Collection"
 VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+# For global models: an action any signed-in, active user may perform (reading shared definitions).
+SIGNED_IN = "@signed-in"
 
 
 class PermissionDenied(Exception):
@@ -35,8 +43,9 @@ class PermissionDenied(Exception):
 @dataclass(frozen=True)
 class Securable:
     model: type[models.Model]
-    collection_lookup: str  # "" when the model is the collection itself
+    collection_lookup: str  # "" when the model is the collection itself (or global)
     actions: dict[str, str]  # action -> codename on rbac.Collection
+    platform: bool = False  # a global model: actions need a platform-wide grant
 
     @property
     def collection_id_lookup(self) -> str:
@@ -51,6 +60,15 @@ def register(model: type[models.Model], *, collection_lookup: str, actions: dict
     _registry[model] = Securable(model, collection_lookup, dict(actions))
 
 
+def register_global(model: type[models.Model], *, actions: dict[str, str]) -> None:
+    """Declare a model that belongs to no collection and acts on all of them.
+
+    ``actions`` maps each action to :data:`SIGNED_IN` (any signed-in user) or to a collection
+    permission that the user must hold platform-wide; an action not listed is for superusers.
+    """
+    _registry[model] = Securable(model, "", dict(actions), platform=True)
+
+
 def securable(model: type[models.Model]) -> Securable:
     concrete = model._meta.concrete_model
     try:
@@ -62,7 +80,13 @@ def securable(model: type[models.Model]) -> Securable:
 
 
 def is_securable(model: type[models.Model]) -> bool:
+    """Registered with the gate (in the collection tree, or global)."""
     return model._meta.concrete_model in _registry
+
+
+def is_global(model: type[models.Model]) -> bool:
+    spec = _registry.get(model._meta.concrete_model)
+    return spec is not None and spec.platform
 
 
 @dataclass
@@ -138,11 +162,20 @@ def _collection_scope(user: Any, codename: str) -> Scope:
     return Scope(collection_ids=frozenset(ids), reasons=reasons)
 
 
+def platform(user: Any, codename: str) -> bool:
+    """Does ``user`` hold ``codename`` platform-wide (every collection, present and future)?"""
+    return scope(user, codename).everything
+
+
 def action_scope(user: Any, model: type[models.Model], action: str) -> Scope:
     spec = securable(model)
     codename = spec.actions.get(action)
     if codename is None:
         return Scope(everything=_is_active(user) and user.is_superuser)
+    if spec.platform:
+        if codename == SIGNED_IN:
+            return Scope(everything=_is_active(user))
+        return Scope(everything=platform(user, codename))
     return scope(user, codename)
 
 
@@ -182,6 +215,8 @@ def _first_hop_ids(
 def collection_id_of(obj: models.Model) -> int | None:
     """Follow the model's collection lookup through attributes (select_related avoids queries)."""
     spec = securable(type(obj))
+    if spec.platform:
+        return None
     if not spec.collection_lookup:
         return obj.pk
     parts = spec.collection_lookup.split("__")
