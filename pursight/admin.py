@@ -6,12 +6,16 @@ choices, and hands saves and deletes to services (``save_service``/``delete_serv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import RelatedFieldListFilter
+from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 
@@ -19,21 +23,18 @@ from pursight import audit, permissions
 
 
 class GatedRelatedFilter(admin.RelatedFieldListFilter):
-    """A related-object filter that lists only choices the user may see."""
+    """A related-object filter that lists only choices the user may see (for models outside
+    the gate, such as users, only those the visible rows refer to)."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any):
-        related = field.related_model
-        if related._meta.label == permissions.COLLECTION_MODEL or permissions.is_securable(related):
-            qs = permissions.restrict(
-                related._default_manager.all(), request.user, permissions.VIEW
-            )
-            ordering = self.field_admin_ordering(field, request, model_admin)
-            return (
-                [(o.pk, str(o)) for o in qs.order_by(*ordering)]
-                if ordering
-                else [(o.pk, str(o)) for o in qs]
-            )
-        return super().field_choices(field, request, model_admin)
+        ordering = self.field_admin_ordering(field, request, model_admin) or ()
+        qs = permissions.restrict_choices(
+            field.related_model._default_manager.all(),
+            request.user,
+            referenced_by=model_admin.get_queryset(request),
+            field=self.field_path,
+        )
+        return [(o.pk, str(o)) for o in qs.order_by(*ordering)]
 
 
 class GateMixin:
@@ -45,10 +46,14 @@ class GateMixin:
     def get_list_filter(self, request: HttpRequest):
         gated = []
         for item in super().get_list_filter(request):
-            if isinstance(item, str) and "__" not in item:
-                field = self.model._meta.get_field(item)
+            if not isinstance(item, str | tuple | list):  # a SimpleListFilter of the app's own
+                gated.append(item)
+                continue
+            path, spec = (item, None) if isinstance(item, str) else (item[0], item[1])
+            if spec is None or issubclass(spec, RelatedFieldListFilter):
+                field = get_fields_from_path(self.model, path)[-1]
                 if field.is_relation and field.related_model is not None:
-                    item = (item, GatedRelatedFilter)
+                    item = (path, GatedRelatedFilter)
             gated.append(item)
         return gated
 
@@ -99,11 +104,18 @@ class GateMixin:
             kwargs["queryset"] = permissions.allowed_collections(
                 request.user, self.collection_permission
             )
-        elif permissions.is_securable(related):
-            kwargs["queryset"] = permissions.restrict(
-                related._default_manager.all(), request.user, permissions.VIEW
+        elif "queryset" not in kwargs:
+            kwargs["queryset"] = permissions.restrict_choices(
+                related._default_manager.all(), request.user
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if "queryset" not in kwargs:
+            kwargs["queryset"] = permissions.restrict_choices(
+                db_field.related_model._default_manager.all(), request.user
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 class PurSightModelAdmin(GateMixin, ModelAdmin):
@@ -154,10 +166,43 @@ class PurSightModelAdmin(GateMixin, ModelAdmin):
 
 
 class ObjectActionsMixin:
-    """Detail actions load the object through the gate: hidden → 404, not allowed → error."""
+    """Detail actions (buttons on an object's page) through the gate.
+
+    The object is loaded through the gate: hidden, missing or not even a valid id → 404, visible
+    without the right → 403. ``detail_gate_actions`` maps an action method's name to the gate
+    action it needs, so that a button the user may not use is not shown. Actions that change
+    something answer GET with a confirmation page (a POST form with the CSRF token) and act only
+    on POST (:meth:`confirm_or_act`); any other method is 405.
+    """
+
+    detail_gate_actions: dict[str, str] = {}
+    confirm_template = "pursight/confirm_action.html"
+
+    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
+        actions = super().get_actions_detail(request, object_id)  # type: ignore[misc]
+
+        def needs(a: Any) -> str | None:
+            return self.detail_gate_actions.get(getattr(a.method, "original_function_name", ""))
+
+        if not any(needs(a) for a in actions):
+            return actions
+        obj = self.visible_object(request, object_id)
+        return [
+            a
+            for a in actions
+            if needs(a) is None
+            or (obj is not None and permissions.can(request.user, needs(a), obj))
+        ]
+
+    def visible_object(self, request: HttpRequest, object_id: Any) -> Any:
+        """The object if the user may see it; None if hidden, missing or not a valid id."""
+        try:
+            return self.get_queryset(request).filter(pk=object_id).first()  # type: ignore[attr-defined]
+        except (ValueError, TypeError, ValidationError):
+            return None
 
     def gated_object(self, request: HttpRequest, object_id: Any, action_name: str) -> Any:
-        obj = self.get_queryset(request).filter(pk=object_id).first()
+        obj = self.visible_object(request, object_id)
         if obj is None:
             raise Http404
         if not permissions.can(request.user, action_name, obj):
@@ -165,6 +210,31 @@ class ObjectActionsMixin:
                 f"You may not {action_name} this {obj._meta.verbose_name}."
             )
         return obj
+
+    def confirm_or_act(
+        self,
+        request: HttpRequest,
+        obj: Any,
+        *,
+        title: str,
+        question: str,
+        act: Callable[[], HttpResponse],
+    ) -> HttpResponse:
+        """Act on POST (CSRF-checked by Django); on GET, ask first. A state change is never a
+        GET."""
+        if request.method == "POST":
+            return act()
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        context = {
+            **self.admin_site.each_context(request),  # type: ignore[attr-defined]
+            "title": title,
+            "question": question,
+            "object": obj,
+            "opts": obj._meta,
+            "cancel_url": self.change_url(obj),
+        }
+        return TemplateResponse(request, self.confirm_template, context)
 
     def change_url(self, obj: Any) -> str:
         opts = obj._meta

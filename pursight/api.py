@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, views, viewsets
+from rest_framework import exceptions, relations, serializers, views, viewsets
 from rest_framework import permissions as drf_permissions
 from rest_framework.request import Request
 
 from pursight import permissions
+
+
+class Conflict(exceptions.APIException):
+    status_code = 409
+    default_detail = "The object's state does not allow this action now."
+    default_code = "conflict"
+
+
+@contextmanager
+def conflict_on_refusal() -> Iterator[None]:
+    """A write the object's state refuses (not empty, built in, in use) answers 409, not 400:
+    the request was well formed."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        raise Conflict("; ".join(exc.messages)) from None
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
@@ -24,6 +42,34 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Any:
     return views.exception_handler(exc, context)
 
 
+def gate_fields(serializer: Any, user: Any) -> Any:
+    """Narrow every related field of ``serializer`` (nested ones too) to the objects ``user``
+    may pick, through :func:`pursight.permissions.restrict_choices`. The browsable API's forms
+    then offer nothing hidden, and a hidden id in a request body fails validation exactly like a
+    missing one ("object does not exist"), never with a 403 that confirms it."""
+    if isinstance(serializer, serializers.ListSerializer):
+        gate_fields(serializer.child, user)
+        return serializer
+    if not isinstance(serializer, serializers.Serializer):
+        return serializer
+    for field in serializer.fields.values():
+        if isinstance(field, relations.ManyRelatedField):
+            field = field.child_relation
+        if isinstance(field, relations.RelatedField) and field.queryset is not None:
+            field.queryset = permissions.restrict_choices(field.queryset, user)
+        elif isinstance(field, serializers.BaseSerializer):
+            gate_fields(field, user)
+    return serializer
+
+
+class GatedSerializerMixin:
+    """For every API view: serializers come out of ``get_serializer`` with gated choices."""
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> Any:
+        serializer = super().get_serializer(*args, **kwargs)  # type: ignore[misc]
+        return gate_fields(serializer, self.request.user)  # type: ignore[attr-defined]
+
+
 class GatePermission(drf_permissions.BasePermission):
     """Delegates every decision to :mod:`pursight.permissions`.
 
@@ -35,7 +81,11 @@ class GatePermission(drf_permissions.BasePermission):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        if getattr(view, "action", None) == "create":
+        action = getattr(view, "action", None)
+        unsafe = request.method not in drf_permissions.SAFE_METHODS
+        if action == "create" or (unsafe and not getattr(view, "detail", True)):
+            # Creating, or a list-level action that changes state: the right somewhere first
+            # (403 before the body is validated).
             return permissions.can_any(user, view.get_queryset().model, view.gate_action())
         return True
 
@@ -43,7 +93,7 @@ class GatePermission(drf_permissions.BasePermission):
         return permissions.can(request.user, view.gate_action(), obj)
 
 
-class GovernedViewSetMixin:
+class GovernedViewSetMixin(GatedSerializerMixin):
     """Declare ``queryset`` (with its select_related/prefetch) and, for custom actions,
     ``gate_actions = {"run": "run"}``. Writes go through services in subclasses."""
 

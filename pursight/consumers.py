@@ -23,6 +23,17 @@ def register_page(kind: str, loader: Callable[[Any, int], dict | None]) -> None:
     pages[kind] = loader
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _echo(value: Any) -> Any:
+    """A client's value sent back in an error: scalars only, and short."""
+    if isinstance(value, str):
+        return value[:100]
+    return value if isinstance(value, int | float | bool) or value is None else None
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -32,13 +43,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined: set[str] = set()
         await self.accept()
 
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Decode a frame; a frame that is not JSON text is answered, and the socket stays."""
+        if text_data is None:
+            await self.send_json({"error": "Send JSON text frames, not binary ones."})
+            return
+        try:
+            content = await self.decode_json(text_data)
+        except (ValueError, RecursionError):
+            await self.send_json({"error": "Messages must be JSON objects."})
+            return
+        await self.receive_json(content)
+
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):
             await self.send_json({"error": "Messages must be JSON objects."})
             return
         action, kind, pk = content.get("action"), content.get("page"), content.get("id")
-        if kind not in pages or not isinstance(pk, int):
-            await self.send_json({"error": "Unknown page or id.", "page": kind, "id": pk})
+        if not isinstance(kind, str) or kind not in pages or not _is_id(pk):
+            await self.send_json(
+                {"error": "Unknown page or id.", "page": _echo(kind), "id": _echo(pk)}
+            )
             return
         group = realtime.group_name(kind, pk)
         if action == "unsubscribe":
@@ -47,7 +72,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"unsubscribed": {"page": kind, "id": pk}})
             return
         if action != "subscribe":
-            await self.send_json({"error": f"Unknown action {action!r}."})
+            await self.send_json({"error": "Unknown action.", "action": _echo(action)})
             return
         initial = await database_sync_to_async(pages[kind])(self.scope["user"], pk)
         if initial is None:  # not visible: the same answer as for a missing object

@@ -27,6 +27,7 @@ from operator import or_
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import models
 from django.db.models import Q, QuerySet
 
@@ -36,8 +37,9 @@ VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
 SIGNED_IN = "@signed-in"
 
 
-class PermissionDenied(Exception):
-    """A visible object without the needed permission (HTTP 403)."""
+class PermissionDenied(DjangoPermissionDenied):
+    """A visible object without the needed permission (HTTP 403 in every view: Django answers
+    its own ``PermissionDenied`` with 403, and the API's exception handler keeps the message)."""
 
 
 @dataclass(frozen=True)
@@ -275,3 +277,71 @@ def restrict_by_collection(
     if not s.collection_ids:
         return queryset.none()
     return queryset.filter(**{f"{field}__in": sorted(s.collection_ids)})
+
+
+# --- Choices: every queryset that feeds a form field, filter or drop-down ----------------------
+
+PEOPLE_MODELS = ("auth.Group",)  # and settings.AUTH_USER_MODEL
+PEOPLE_CODENAME = "manage_collection"  # those who grant roles must be able to name a grantee
+PEOPLE_VIEW = "view_catalog"
+# Models that are not governed data: anyone signed in may see them listed as choices.
+PUBLIC_CHOICES: set[str] = {"auth.Permission", "contenttypes.ContentType"}
+
+
+def _is_people(model: type[models.Model]) -> bool:
+    from django.conf import settings
+
+    return model._meta.label in (*PEOPLE_MODELS, settings.AUTH_USER_MODEL)
+
+
+def restrict_people(queryset: QuerySet, user: Any) -> QuerySet:
+    """Users or groups ``user`` may see named and pick (an owner, an assignee, a grantee).
+
+    Superusers, platform-wide readers and those who grant roles somewhere (they must be able to
+    name a grantee) see everyone; anyone else sees themselves, their own groups and the people
+    who hold a role on a collection they can see: their colleagues, never someone who works
+    only in a collection hidden from them.
+    """
+    if not _is_active(user):
+        return queryset.none()
+    if user.is_superuser or scope(user, PEOPLE_CODENAME) or scope(user, PEOPLE_VIEW).everything:
+        return queryset
+    assignments = apps.get_model("rbac", "RoleAssignment").objects.filter(
+        collection_id__in=sorted(scope(user, PEOPLE_VIEW).collection_ids)
+    )
+    groups = assignments.filter(group__isnull=False).values("group")
+    if queryset.model._meta.label == "auth.Group":
+        return queryset.filter(Q(user=user) | Q(pk__in=groups)).distinct()
+    users = assignments.filter(user__isnull=False).values("user")
+    return queryset.filter(Q(pk=user.pk) | Q(pk__in=users) | Q(groups__in=groups)).distinct()
+
+
+def restrict_choices(
+    queryset: QuerySet,
+    user: Any,
+    *,
+    referenced_by: QuerySet | None = None,
+    field: str | None = None,
+) -> QuerySet:
+    """``queryset`` narrowed to the objects ``user`` may see as a choice.
+
+    Collections and gated models: what the user may view. Other models: in a filter
+    (``referenced_by`` is the visible rows and ``field`` their path to this model) only those
+    the visible rows refer to; users and groups in a form: :func:`restrict_people`. A model
+    the gate does not know raises ``LookupError``: a new model must be registered before it
+    can feed a choice.
+    """
+    model = queryset.model
+    if model._meta.label == COLLECTION_MODEL or is_securable(model):
+        return restrict(queryset, user, VIEW)
+    if _is_people(model):
+        if referenced_by is None:
+            return restrict_people(queryset, user)
+    elif model._meta.label not in PUBLIC_CHOICES:
+        raise LookupError(
+            f"{model._meta.label} is not registered with the permission gate; it cannot be "
+            "offered as a choice"
+        )
+    if referenced_by is not None and field:
+        queryset = queryset.filter(pk__in=referenced_by.order_by().values(field))
+    return queryset

@@ -108,3 +108,33 @@ async def _with_token(raw):
     )
     connected, code = await bad.connect()
     assert not connected and code == 4401
+
+
+def test_malformed_frames_are_answered_and_the_socket_stays(run_setup):
+    async_to_sync(_malformed)(*run_setup)
+
+
+async def _malformed(user, run, other):
+    comm = communicator(user)
+    connected, _ = await comm.connect()
+    assert connected
+    for frame in ("not json", "{", "[" * 100_000, '"a string"', "[1, 2]"):
+        await comm.send_to(text_data=frame)
+        assert (await comm.receive_json_from())["error"] == "Messages must be JSON objects."
+    await comm.send_to(bytes_data=b"\x00\x01")
+    assert "binary" in (await comm.receive_json_from())["error"]
+    for bad in (
+        {"action": "subscribe", "page": "scanrun", "id": True},
+        {"action": "subscribe", "page": ["scanrun"], "id": run.pk},
+        {"action": "subscribe", "page": "scanrun", "id": 2**70},
+        {"action": "subscribe", "page": "scanrun", "id": str(run.pk)},
+    ):
+        await comm.send_json_to(bad)
+        assert (await comm.receive_json_from())["error"] == "Unknown page or id."
+    await comm.send_json_to({"action": "x" * 10_000, "page": "scanrun", "id": run.pk})
+    reply = await comm.receive_json_from()
+    assert reply["error"] == "Unknown action." and len(reply["action"]) == 100
+    # Still connected and working.
+    await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run.pk})
+    assert (await comm.receive_json_from())["subscribed"] == {"page": "scanrun", "id": run.pk}
+    await comm.disconnect()

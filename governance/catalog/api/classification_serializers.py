@@ -20,8 +20,12 @@ class ColumnClassificationSerializer(serializers.ModelSerializer):
     table_name = serializers.CharField(source="column.table.name", read_only=True)
     schema_name = serializers.CharField(source="column.table.schema.name", read_only=True)
     datasource_name = serializers.CharField(source="datasource.name", read_only=True)
-    sensitivity_label = serializers.SlugRelatedField(slug_field="name", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    sensitivity_label = serializers.SlugRelatedField(
+        slug_field="name", read_only=True, allow_null=True
+    )
+    decided_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True
+    )
     note = serializers.CharField(write_only=True, required=False, allow_blank=True)
     # Plain strings in the schema: "status" and "source" name other choice sets elsewhere.
     status = serializers.CharField(read_only=True, help_text="suggested, accepted or rejected")
@@ -61,8 +65,17 @@ class ColumnClassificationSerializer(serializers.ModelSerializer):
 
 class ClassificationSummarySerializer(serializers.ModelSerializer):
     type = serializers.CharField(source="classification.code")
-    label = serializers.CharField(source="sensitivity_label.name", default=None)
+    label = serializers.CharField(source="sensitivity_label.name", default=None, allow_null=True)
 
     class Meta:
         model = ColumnClassification
         fields = ["type", "confidence", "status", "source", "label"]
+
+
+class RollupSerializer(serializers.Serializer):
+    """One visible data source in the roll-up (the response is a list of these)."""
+
+    datasource = serializers.IntegerField()
+    datasource_name = serializers.CharField()
+    sensitivity_label = serializers.CharField(allow_null=True)
+    counts = serializers.DictField(child=serializers.IntegerField(), help_text="by status")

@@ -12,11 +12,12 @@ from rest_framework.viewsets import GenericViewSet
 
 from pursight import permissions
 from pursight.api import GovernedViewSetMixin
+from pursight.filters import GatedFilterBackend
 
 from .. import classifying
 from ..choices import ClassificationSource, ClassificationStatus
 from ..models import CatalogColumn, ColumnClassification
-from .classification_serializers import ColumnClassificationSerializer
+from .classification_serializers import ColumnClassificationSerializer, RollupSerializer
 
 
 class ColumnClassificationFilter(django_filters.FilterSet):
@@ -52,7 +53,7 @@ class ColumnClassificationViewSet(
     )
     serializer_class = ColumnClassificationSerializer
     filterset_class = ColumnClassificationFilter
-    filter_backends = [django_filters.rest_framework.DjangoFilterBackend, filters.OrderingFilter]
+    filter_backends = [GatedFilterBackend, filters.OrderingFilter]
     ordering_fields = ["confidence", "created_at", "updated_at", "status"]
     ordering = ["column_id", "-confidence"]
     gate_actions = {"accept": "curate", "reject": "curate", "create": "add", "rollup": "view"}
@@ -80,8 +81,8 @@ class ColumnClassificationViewSet(
     def accept(self, request: Any, pk: Any = None) -> Response:
         return self._decide(request, classifying.accept_classification)
 
-    @extend_schema(request=None, responses=ColumnClassificationSerializer)
-    @action(detail=False, methods=["get"])
+    @extend_schema(request=None, responses=RollupSerializer(many=True))
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def rollup(self, request: Any) -> Response:
         """Per visible data source: the highest sensitivity label and counts by status."""
         if not permissions.can_any(request.user, ColumnClassification, permissions.VIEW):

@@ -31,7 +31,7 @@ class SchemaSerializer(AssetSerializer):
 
 class TableSerializer(AssetSerializer):
     schema_name = serializers.CharField(source="schema.name", read_only=True)
-    sensitivity_label = serializers.CharField(read_only=True, default=None)
+    sensitivity_label = serializers.CharField(read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = CatalogTable

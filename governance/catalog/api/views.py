@@ -8,6 +8,7 @@ from rest_framework import filters, mixins
 from rest_framework.viewsets import GenericViewSet
 
 from pursight.api import GovernedViewSetMixin
+from pursight.filters import GatedFilterBackend
 
 from .. import classifying, search, services
 from ..models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
@@ -70,7 +71,7 @@ class AssetViewSet(
 
     http_method_names = ["get", "patch", "head", "options"]
     filter_backends = [
-        django_filters.rest_framework.DjangoFilterBackend,
+        GatedFilterBackend,
         FullTextSearchFilter,
         filters.OrderingFilter,
     ]

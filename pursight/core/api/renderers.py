@@ -11,7 +11,8 @@ from typing import Any
 from rest_framework import renderers
 
 
-def _cell(value: Any) -> Any:
+def csv_cell(value: Any) -> Any:
+    """A value as a safe CSV cell: JSON for structures, formulas neutralised."""
     if isinstance(value, dict | list):
         return json.dumps(value, sort_keys=True, default=str)
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
@@ -27,7 +28,7 @@ def csv_lines(rows: Iterable[dict[str, Any]], fields: list[str]) -> Iterator[str
     for row in rows:
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_cell(row.get(f)) for f in fields])
+        writer.writerow([csv_cell(row.get(f)) for f in fields])
         yield buffer.getvalue()
 
 

@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
+from django import forms
 from django.http import StreamingHttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from pursight.api import GatedSerializerMixin
 
 from .. import audit_access, tokens
 from ..models import ApiToken, AuditEvent
@@ -23,7 +27,14 @@ from .serializers import ApiTokenSerializer, AuditEventSerializer, IssuedTokenSe
 EXPORT_FIELDS = AuditEventSerializer.Meta.fields
 
 
+class IPAddressFilter(django_filters.CharFilter):
+    """An exact IP address; anything else is a 400, never a database error."""
+
+    field_class = forms.GenericIPAddressField
+
+
 class AuditEventFilter(django_filters.FilterSet):
+    source_ip = IPAddressFilter()
     since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
     until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
     action = django_filters.CharFilter()
@@ -35,7 +46,26 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["actor", "object_type", "object_id", "collection_id", "source_ip"]
 
 
-class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
+_CSV_OR_JSON = [OpenApiParameter("format", str, enum=["json", "csv"])]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=_CSV_OR_JSON,
+        responses={
+            (200, "application/json"): AuditEventSerializer(many=True),
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    ),
+    retrieve=extend_schema(
+        parameters=_CSV_OR_JSON,
+        responses={
+            (200, "application/json"): AuditEventSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+        },
+    ),
+)
+class AuditEventViewSet(GatedSerializerMixin, viewsets.ReadOnlyModelViewSet):
     """The append-only audit trail: superusers see everything, Collection Admins the events of
     their collections. ``?format=csv`` renders a page as CSV; ``export/`` streams all matches."""
 
@@ -50,10 +80,13 @@ class AuditEventViewSet(viewsets.ReadOnlyModelViewSet):
         return audit_access.visible_events(self.request.user)
 
     @extend_schema(
-        parameters=[OpenApiParameter("format", str, enum=["json", "csv"])],
-        responses={(200, "text/csv"): str, (200, "application/json"): AuditEventSerializer},
+        parameters=_CSV_OR_JSON,
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/json"): AuditEventSerializer(many=True),
+        },
     )
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> StreamingHttpResponse:
         """Every matching event (filters apply), streamed as CSV or JSON."""
         fmt = request.query_params.get("format", "json")
@@ -80,6 +113,7 @@ def _json_array(rows: Any) -> Iterator[str]:
 
 
 class ApiTokenViewSet(
+    GatedSerializerMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,

@@ -16,8 +16,8 @@ from django.contrib import admin
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from governance.compliance.models import ComplianceReport
 from governance.rbac import roles
-from governance.rbac.models import Role
 from pursight import permissions
 from pursight.core.models import ApiToken, AuditEvent
 
@@ -25,7 +25,15 @@ from .routes import api_routes
 
 pytestmark = pytest.mark.django_db
 
-PRINCIPALS = ["anonymous", "nobody", *[r.slug for r in roles.BUILTIN_ROLES], "superuser"]
+PLATFORM = "platform-"
+# A role on collection A (scoped), the same role held platform-wide, and the extremes.
+PRINCIPALS = [
+    "anonymous",
+    "nobody",
+    *[r.slug for r in roles.BUILTIN_ROLES],
+    *[PLATFORM + r.slug for r in roles.BUILTIN_ROLES],
+    "superuser",
+]
 WRITE_METHODS = {"post", "put", "patch", "delete"}
 
 
@@ -35,15 +43,29 @@ def _codes(principal: str) -> set[str] | None:
         return None
     if principal in ("anonymous", "nobody"):
         return set()
-    return set(next(r for r in roles.BUILTIN_ROLES if r.slug == principal).codenames)
+    slug = principal.removeprefix(PLATFORM)
+    return set(next(r for r in roles.BUILTIN_ROLES if r.slug == slug).codenames)
+
+
+def _platform(principal: str) -> bool:
+    """Does the principal hold its codes on every collection (B included)?"""
+    return principal == "superuser" or principal.startswith(PLATFORM)
 
 
 def _setup(principal: str, make_user: Any, assign: Any, world: Any) -> tuple[APIClient, Any]:
+    from django.contrib.auth.models import Permission
+
     client = APIClient()
     if principal == "anonymous":
         return client, None
     user = make_user(f"p-{principal}", superuser=principal == "superuser")
-    if principal not in ("nobody", "superuser"):
+    if principal.startswith(PLATFORM):  # a model-wide grant: every collection, present and future
+        user.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="rbac", codename__in=_codes(principal)
+            )
+        )
+    elif principal not in ("nobody", "superuser"):
         assign(user, principal, world.a)  # on the root: A1 below inherits it
     return client, user
 
@@ -61,9 +83,15 @@ def _gate_codename(route: Any, action: str) -> str | None:
     return permissions.securable(route.model).actions.get(view.gate_action())
 
 
-def _holds(codes: set[str] | None, codename: str | None) -> bool:
+def _holds(codes: set[str] | None, codename: str | None, model: Any = None, platform=False) -> bool:
+    """Does a principal with ``codes`` hold ``codename``? On a global model, a role on one
+    collection never counts: only a platform-wide grant (or anyone, for SIGNED_IN)."""
     if codes is None:
         return True
+    if model is not None and permissions.is_global(model):
+        if codename == permissions.SIGNED_IN:
+            return True
+        return platform and codename in codes
     return codename is not None and codename in codes
 
 
@@ -90,24 +118,29 @@ class Matrix:
             self.failures.append(f"{label}: got {code}, expected {expected}")
 
 
-def _expected_list_ids(model: Any, world: Any, codes: set[str] | None, user: Any) -> set[Any]:
+def _expected_list_ids(
+    model: Any, world: Any, codes: set[str] | None, user: Any, platform: bool = False
+) -> set[Any]:
     if model is AuditEvent:
         qs = AuditEvent.objects.all()
         if codes is None:
             return set(qs.values_list("pk", flat=True))
         if roles.MANAGE_COLLECTION not in codes:
             return set()
+        if platform:
+            return set(qs.values_list("pk", flat=True))
         ids = {world.a.pk, world.a1.pk}
         return set(qs.filter(collection_id__in=ids).values_list("pk", flat=True))
-    if model is ApiToken:
-        return set(ApiToken.objects.filter(user=user).values_list("pk", flat=True))
+    if model in (ApiToken, ComplianceReport):  # each user's own
+        owner = "user" if model is ApiToken else "requested_by"
+        return set(model.objects.filter(**{owner: user}).values_list("pk", flat=True))
     if not permissions.is_securable(model):
         return set(model._default_manager.values_list("pk", flat=True))
     view_code = permissions.securable(model).actions.get("view")
-    if not _holds(codes, view_code):
+    if not _holds(codes, view_code, model, platform):
         return set()
     everything = model._default_manager.all()
-    if codes is None:
+    if codes is None or platform or permissions.is_global(model):
         return set(everything.values_list("pk", flat=True))
     inside = {world.a.pk, world.a1.pk}
     return {o.pk for o in everything if permissions.collection_id_of(o) in inside}
@@ -117,6 +150,7 @@ def _expected_list_ids(model: Any, world: Any, codes: set[str] | None, user: Any
 def test_api_matrix(principal, world, make_user, assign) -> None:
     client, user = _setup(principal, make_user, assign, world)
     codes = _codes(principal)
+    platform = _platform(principal)
     routes = api_routes()
     assert {"datasource-list", "catalog-column-list", "roleassignment-list"} <= {
         r.name for r in routes
@@ -150,10 +184,12 @@ def test_api_matrix(principal, world, make_user, assign) -> None:
                     m.expect(label, response, 405)
                     continue
                 if not securable:
-                    expected_code = _non_securable(model, method, action, codes, obj, world, user)
+                    expected_code = _non_securable(
+                        model, method, action, codes, obj, world, user, platform
+                    )
                     m.expect(label, response, expected_code)
                     if action == "list" and response.status_code == 200:
-                        expected = _expected_list_ids(model, world, codes, user)
+                        expected = _expected_list_ids(model, world, codes, user, platform)
                         if method == "get" and model is not None:
                             got = _ids(response)
                             if got != expected:
@@ -165,22 +201,26 @@ def test_api_matrix(principal, world, make_user, assign) -> None:
                     got = (
                         _ids(response)
                         if method == "get"
-                        else _expected_list_ids(model, world, codes, user)
+                        else _expected_list_ids(model, world, codes, user, platform)
                     )
-                    expected = _expected_list_ids(model, world, codes, user)
+                    expected = _expected_list_ids(model, world, codes, user, platform)
                     if got != expected:
                         m.failures.append(f"{label}: list ids {sorted(got)} != {sorted(expected)}")
                 elif action == "create":
-                    m.expect(label, response, 400 if _holds(codes, codename) else 403)
+                    holds = _holds(codes, codename, model, platform)
+                    m.expect(label, response, 400 if holds else 403)
                 elif route.detail:
                     view_code = permissions.securable(model).actions.get("view")
-                    visible = _holds(codes, view_code) and (where == "a" or codes is None)
+                    visible = _visible(codes, view_code, model, platform, where)
                     if not visible:
                         m.expect(label, response, 404)
                     else:
-                        m.expect(label, response, 200 if _holds(codes, codename) else 403)
-                else:  # list-level custom action
-                    m.expect(label, response, 200 if _holds(codes, codename) else 403)
+                        holds = _holds(codes, codename, model, platform)
+                        m.expect(label, response, 200 if holds else 403)
+                else:  # list-level custom action (a POST validates its empty body)
+                    holds = _holds(codes, codename, model, platform)
+                    ok = 200 if method == "get" else {200, 202, 400}
+                    m.expect(label, response, ok if holds else 403)
     # Writes on objects last: first the hidden ("b") ones, then updates, then deletes.
     order = {"b": 0, "a": 1, "any": 1, "list": 1}
     destructive.sort(key=lambda d: (order[d[3][0]], d[2] == "destroy"))
@@ -202,15 +242,17 @@ def test_api_matrix(principal, world, make_user, assign) -> None:
             continue
         if model is None or not permissions.is_securable(model):
             m.expect(
-                label, response, _non_securable(model, method, action, codes, obj, world, user)
+                label,
+                response,
+                _non_securable(model, method, action, codes, obj, world, user, platform),
             )
             continue
         codename = _gate_codename(route, action)
         view_code = permissions.securable(model).actions.get("view")
-        visible = _holds(codes, view_code) and (where == "a" or codes is None)
+        visible = _visible(codes, view_code, model, platform, where)
         if not visible:
             m.expect(label, response, 404)
-        elif not _holds(codes, codename):
+        elif not _holds(codes, codename, model, platform):
             m.expect(label, response, 403)
         elif method == "put":
             m.expect(label, response, 400)
@@ -222,36 +264,38 @@ def test_api_matrix(principal, world, make_user, assign) -> None:
     assert not m.failures, "\n".join(m.failures)
 
 
+def _visible(codes: Any, view_code: Any, model: Any, platform: bool, where: str) -> bool:
+    if not _holds(codes, view_code, model, platform):
+        return False
+    return where in ("a", "any") or platform or permissions.is_global(model)
+
+
 def _non_securable(
-    model: Any, method: str, action: str, codes: Any, obj: Any, world: Any, user: Any
+    model: Any,
+    method: str,
+    action: str,
+    codes: Any,
+    obj: Any,
+    world: Any,
+    user: Any,
+    platform: bool = False,
 ) -> Any:
-    """Policies of the models outside the collection tree."""
-    superuser = codes is None
+    """Policies of the records outside the gate's registry: each one named, no default."""
     read = method in ("get", "head")
-    if model in (AuditEvent, ApiToken) and action in ("retrieve", "destroy"):
-        mine = obj is not None and obj.pk in _expected_list_ids(model, world, codes, user)
+    if model in (AuditEvent, ApiToken, ComplianceReport) and action in ("retrieve", "destroy"):
+        expected_ids = _expected_list_ids(model, world, codes, user, platform)
+        mine = obj is not None and obj.pk in expected_ids
         if not mine:
             return 404
         return 200 if action == "retrieve" else 204
     if model is AuditEvent:
         return 200 if read else 405
-    if model is ApiToken:
-        return 400 if action == "create" else 200  # create: empty name
-    if model is Role:
-        if read:
-            return 200
-        if not superuser:
-            return 403
-        if action == "create":
-            return 400
-        return 400  # built-in roles cannot be changed or deleted
-    # Shared configuration outside the tree (rule sets, frameworks): anyone reads; a user
-    # without any role never writes; holders of some role may, as the app's policy decides.
-    if read:
-        return 200
-    if codes is not None and not codes:
-        return 403
-    return {200, 201, 204, 400, 403, 409}
+    if model in (ApiToken, ComplianceReport):
+        return 400 if action == "create" else 200  # create: empty body
+    raise AssertionError(
+        f"{model} is served by the API but not registered with the permission gate: register "
+        "it (permissions.register or register_global) or name its policy here"
+    )
 
 
 def _admin_client(client: Any, user: Any) -> None:
@@ -266,32 +310,47 @@ def _changelist_ids(response: Any) -> set[Any]:
 def test_admin_matrix(principal, world, make_user, assign, client) -> None:
     _, user = _setup(principal, make_user, assign, world)
     codes = _codes(principal)
+    platform = _platform(principal)
     client.force_login(user)
     m = Matrix()
-    for model in list(admin.site._registry):
+    for model, model_admin in list(admin.site._registry.items()):
         if not permissions.is_securable(model):
             continue
         opts = model._meta
         label = f"{principal} admin {opts.label}"
-        view_code = permissions.securable(model).actions.get("view")
-        can_view = _holds(codes, view_code) or (
-            codes is not None
-            and permissions.securable(model).actions.get("change") in (codes or set())
+        spec = permissions.securable(model)
+        view_code = spec.actions.get("view")
+        can_view = _holds(codes, view_code, model, platform) or _holds(
+            codes, spec.actions.get("change"), model, platform
         )
         response = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
         m.expect(f"{label} changelist", response, 200 if can_view else 403)
         if response.status_code == 200:
-            expected = _expected_list_ids(model, world, codes, user)
+            expected = _expected_list_ids(model, world, codes, user, platform)
             got = _changelist_ids(response)
             if not got <= expected:
                 m.failures.append(f"{label} changelist shows hidden {sorted(got - expected)}")
+            # Buttons: "add" only for those who may add.
+            may_add = _holds(codes, spec.actions.get("add"), model, platform)
+            request = response.wsgi_request
+            if model_admin.has_add_permission(request) and not may_add:
+                m.failures.append(f"{label}: offers Add without the right")
         missing = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[0]))
         for where, obj in world.objects.get(model, {}).items():
             url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
             response = client.get(url)
-            visible = can_view and (where == "a" or codes is None)
+            visible = can_view and _visible(codes, view_code, model, platform, where)
             if visible:
                 m.expect(f"{label} change {where}", response, 200)
+                may_change = _holds(codes, spec.actions.get("change"), model, platform)
+                editable = "adminform" in (response.context or {}) and any(
+                    not f.is_readonly
+                    for fs in response.context["adminform"]
+                    for line in fs
+                    for f in line
+                )
+                if editable and not may_change:
+                    m.failures.append(f"{label} change {where}: editable without the right")
             else:  # answers exactly like a missing id
                 m.expect(f"{label} change {where}", response, missing.status_code)
     assert m.checked > 10
