@@ -4,14 +4,16 @@ with filters and bulk transitions, evaluation runs, reports and the compliance d
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -30,31 +32,23 @@ from pursight.admin import (
 from . import services
 from .choices import FindingStatus, ReportFormat, ReportState
 from .downloads import report_response
-from .models import ComplianceReport, Control, EvaluationRun, Finding, Framework, Rule
+from .models import (
+    ComplianceReport,
+    Control,
+    EvaluationRun,
+    Finding,
+    Framework,
+    Rule,
+    RuleResult,
+)
 
 
-class OfficerAdminMixin:
-    """Frameworks, controls and rules: staff read them; Compliance Officers change them."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and services.can_manage(request.user)
-
-    has_add_permission = has_change_permission  # type: ignore[assignment]
-    has_delete_permission = has_change_permission  # type: ignore[assignment]
-
-
-class ControlInline(OfficerAdminMixin, GovernedTabularInline):
+class ControlInline(GovernedTabularInline):
     model = Control
     fields = ["code", "title", "description"]
 
 
-class RuleInline(OfficerAdminMixin, GovernedTabularInline):
+class RuleInline(GovernedTabularInline):
     model = Rule
     fields = ["code", "name", "control", "asset_type", "scope", "condition", "severity", "enabled"]
     show_change_link = True
@@ -75,8 +69,8 @@ def _save_definition(actor: Any, obj: Any) -> Any:
 
 
 @admin.register(Framework)
-class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
-    list_display = ["name", "code", "version", "enabled", "builtin", "rule_count", "last_score"]
+class FrameworkAdmin(ObjectActionsMixin, PurSightModelAdmin):
+    list_display = ["name", "code", "version", "enabled", "builtin", "rule_count", "score"]
     list_filter = ["enabled"]
     search_fields = ["code", "name"]
     fields = ["code", "name", "version", "description", "url", "enabled", "edited_locally"]
@@ -87,9 +81,23 @@ class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
     actions_detail = ["evaluate_detail", "report_csv", "report_pdf"]
 
     def get_queryset(self, request: HttpRequest):
-        from django.db.models import Count
-
-        return super().get_queryset(request).annotate(n_rules=Count("rules"))
+        # The score column: the latest results of the framework's rules on the data sources the
+        # user may see (two subqueries for the whole page, never one query per row).
+        results = (
+            permissions.restrict(RuleResult.objects.all(), request.user)
+            .filter(rule__framework=OuterRef("pk"), rule__enabled=True)
+            .order_by()
+            .values("rule__framework")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_rules=Count("rules", distinct=True),
+                score_checked=Subquery(results.annotate(n=Sum("checked")).values("n")[:1]),
+                score_failing=Subquery(results.annotate(n=Sum("failing")).values("n")[:1]),
+            )
+        )
 
     @display(description="Built in", boolean=True)
     def builtin(self, obj: Framework) -> bool:
@@ -99,10 +107,12 @@ class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
     def rule_count(self, obj: Framework) -> int:
         return obj.n_rules
 
-    @display(description="Last score")
-    def last_score(self, obj: Framework) -> str:
-        run = obj.evaluation_runs.filter(datasource__isnull=True).first()
-        return "-" if run is None or run.score is None else f"{run.score:.1f}%"
+    @display(description="Score")
+    def score(self, obj: Framework) -> str:
+        value = services.score(
+            getattr(obj, "score_checked", None) or 0, getattr(obj, "score_failing", None) or 0
+        )
+        return "-" if value is None else f"{value:.1f}%"
 
     @display(description="Edited locally")
     def edited_locally(self, obj: Framework) -> str:
@@ -139,34 +149,50 @@ class FrameworkAdmin(OfficerAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
         for framework in queryset:
             self._evaluate(request, framework)
 
-    def _framework(self, request: HttpRequest, object_id: Any) -> Framework:
-        framework = Framework.objects.filter(pk=object_id).first()
+    def _confirmed(
+        self,
+        request: HttpRequest,
+        object_id: Any,
+        title: str,
+        act: Callable[[Framework], HttpResponse],
+    ) -> HttpResponse:
+        framework = self.visible_object(request, object_id)
         if framework is None:
             raise Http404
-        return framework
+        return self.confirm_or_act(
+            request,
+            framework,
+            title=title,
+            question=f"{title}: {framework}?",
+            act=lambda: act(framework),
+        )
 
     @action(description="Evaluate now", url_path="evaluate", icon="rule")
-    def evaluate_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
-        framework = self._framework(request, object_id)
-        self._evaluate(request, framework)
-        return redirect(self.change_url(framework))
+    def evaluate_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        def act(framework: Framework) -> HttpResponse:
+            self._evaluate(request, framework)
+            return redirect(self.change_url(framework))
 
-    def _report(self, request: HttpRequest, object_id: Any, fmt: str) -> HttpResponseRedirect:
-        framework = self._framework(request, object_id)
-        report = self.call_service(
-            request, services.request_report, framework=framework, format=fmt
-        )
-        if report is not None:
-            self.report(request, True, f"Report #{report.pk} queued; it appears under Reports.")
-        return redirect(reverse("admin:compliance_compliancereport_changelist"))
+        return self._confirmed(request, object_id, "Evaluate every data source now", act)
+
+    def _report(self, request: HttpRequest, object_id: Any, fmt: str, title: str) -> HttpResponse:
+        def act(framework: Framework) -> HttpResponse:
+            report = self.call_service(
+                request, services.request_report, framework=framework, format=fmt
+            )
+            if report is not None:
+                self.report(request, True, f"Report #{report.pk} queued; it appears under Reports.")
+            return redirect(reverse("admin:compliance_compliancereport_changelist"))
+
+        return self._confirmed(request, object_id, title, act)
 
     @action(description="Report (CSV)", url_path="report-csv", icon="table_view")
-    def report_csv(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
-        return self._report(request, object_id, ReportFormat.CSV)
+    def report_csv(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        return self._report(request, object_id, ReportFormat.CSV, "Generate a CSV report")
 
     @action(description="Evidence pack (PDF)", url_path="report-pdf", icon="picture_as_pdf")
-    def report_pdf(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
-        return self._report(request, object_id, ReportFormat.PDF)
+    def report_pdf(self, request: HttpRequest, object_id: Any) -> HttpResponse:
+        return self._report(request, object_id, ReportFormat.PDF, "Generate a PDF evidence pack")
 
 
 class RuleForm(forms.ModelForm):
@@ -184,7 +210,7 @@ class RuleForm(forms.ModelForm):
 
 
 @admin.register(Rule)
-class RuleAdmin(OfficerAdminMixin, PurSightModelAdmin):
+class RuleAdmin(PurSightModelAdmin):
     form = RuleForm
     change_form_template = "compliance/rule_change_form.html"
     list_display = ["name", "code", "framework", "control", "asset_type", "severity", "enabled"]
@@ -207,7 +233,11 @@ class RuleAdmin(OfficerAdminMixin, PurSightModelAdmin):
         return super().changeform_view(request, object_id, form_url, extra_context)
 
     def preview_view(self, request: HttpRequest, object_id: str | None, form_url: str):
-        """The test bench: evaluate the unsaved form data and show what it would flag."""
+        """The test bench: evaluate the unsaved form data and show what it would flag.
+
+        The same rule as the API: it needs the right to add a rule (platform-wide)."""
+        if not services.may_use_test_bench(request.user):
+            raise PermissionDenied("The rule test bench needs the Compliance Officer role.")
         obj = self.get_object(request, object_id) if object_id else None
         if object_id and obj is None:
             raise Http404
@@ -295,7 +325,7 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "severity",
         "status",
         CollectionFilter,
-        "assignee",
+        ("assignee", admin.RelatedOnlyFieldListFilter),  # the assignees of visible findings
         AgeFilter,
     ]
     list_select_related = ["rule", "framework", "datasource", "assignee"]
@@ -530,16 +560,9 @@ class EvaluationRunAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
         "findings_open",
         "score",
     ]
-    list_filter = ["framework", "trigger", "state"]
+    # The gate narrows the rows (and the data source filter) to the user's collections.
+    list_filter = ["framework", "datasource", "trigger", "state"]
     list_select_related = ["framework", "datasource"]
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return (
-            request.user.is_active and request.user.is_staff and services.can_manage(request.user)
-        )
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
 
 
 @admin.register(ComplianceReport)

@@ -7,12 +7,41 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self) -> None:
+        from django.db import connections
+        from django.db.backends.signals import connection_created
+
         from pursight import permissions
 
-        from . import conditions, signals
-        from .models import Finding, RuleResult, SchemaChangeAcknowledgement, ScoreSnapshot
+        from . import conditions, patterns, signals
+        from .models import (
+            Control,
+            EvaluationRun,
+            Finding,
+            Framework,
+            Rule,
+            RuleResult,
+            SchemaChangeAcknowledgement,
+            ScoreSnapshot,
+        )
 
         manage = "manage_compliance"
+        # Frameworks, controls and rules act on every collection: anyone signed in reads them,
+        # changing them needs manage_compliance platform-wide (never a role on one collection).
+        definitions = {
+            "view": permissions.SIGNED_IN,
+            "add": manage,
+            "change": manage,
+            "delete": manage,
+        }
+        for model in (Framework, Control, Rule):
+            permissions.register_global(model, actions=definitions)
+        # A run over one data source belongs to its collection; a run over every source
+        # (no data source) reaches no collection: platform-wide officers only.
+        permissions.register(
+            EvaluationRun,
+            collection_lookup="datasource__collection",
+            actions={"view": manage, "add": manage},
+        )
         permissions.register(
             Finding,
             collection_lookup="datasource__collection",
@@ -35,6 +64,13 @@ class ComplianceConfig(AppConfig):
             collection_lookup="change__datasource__collection",
             actions={"view": "view_catalog", "add": manage},
         )
+
+        # Rule patterns run with RE2, on SQLite through a function of each connection.
+        connection_created.connect(
+            patterns.connection_created, dispatch_uid="compliance.re2_sqlite_function"
+        )
+        for connection in connections.all(initialized_only=True):
+            patterns.register_sqlite_function(connection)
 
         conditions.register_builtins()
         conditions.connect_classifications()

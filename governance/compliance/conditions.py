@@ -6,7 +6,6 @@ the assets that *pass*. Evidence specs name what to read for the assets that fai
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
 
-from . import expressions
+from . import expressions, patterns
 from .choices import AssetType
 from .registry import (
     ALL_ASSET_TYPES,
@@ -32,19 +31,16 @@ from .registry import (
 CATALOG_TYPES = frozenset({AssetType.COLUMN, AssetType.TABLE, AssetType.SCHEMA})
 EXPOSED_SCHEMAS = r"^(public|staging|stage|stg|tmp|temp|scratch)$"
 DRIFT_KINDS = ("type_changed", "removed")
+MAX_DAYS = 36500  # day counts of conditions: at most a century
+MAX_ID = 2**63 - 1  # ids fit a signed 64-bit integer (SQLite and PostgreSQL bigint)
+MAX_ITEMS = 1000  # entries of a list parameter
 
 
 # --- validators ------------------------------------------------------------------------------
 
 
 def _regex(value: Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise RuleError("expects a regular expression string")
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise RuleError(f"invalid regular expression: {exc}") from None
-    return value
+    return patterns.validate_pattern(value)
 
 
 def _str_list(value: Any) -> list[str]:
@@ -52,6 +48,8 @@ def _str_list(value: Any) -> list[str]:
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
         raise RuleError("expects a non-empty list of strings")
+    if len(value) > MAX_ITEMS:
+        raise RuleError(f"expects at most {MAX_ITEMS} entries")
     return value
 
 
@@ -64,6 +62,10 @@ def _id_list(value: Any) -> list[int]:
         or not all(isinstance(v, int) and not isinstance(v, bool) for v in value)
     ):
         raise RuleError("expects a non-empty list of ids")
+    if len(value) > MAX_ITEMS:
+        raise RuleError(f"expects at most {MAX_ITEMS} ids")
+    if not all(1 <= v <= MAX_ID for v in value):
+        raise RuleError("expects ids between 1 and 2^63 - 1")
     return value
 
 
@@ -120,9 +122,10 @@ def _params(allowed: dict[str, Any]) -> Any:
     return validate
 
 
-def _positive_int(value: Any) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-        raise RuleError("expects a positive integer")
+def _days(value: Any) -> int:
+    """A number of days: a whole number from 1 to :data:`MAX_DAYS`."""
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_DAYS:
+        raise RuleError(f"expects a whole number of days from 1 to {MAX_DAYS}")
     return value
 
 
@@ -147,14 +150,13 @@ def _regex_on(level: str, field: str = "name") -> Any:
     def compile_(ctx: Context, value: str) -> Q:
         if not ctx.kind.has(level):
             raise RuleError(f"does not apply to {ctx.kind.name} rules")
-        return Q(**{ctx.kind.lookup(level, f"{field}__iregex"): value})
+        return patterns.regex_q(ctx.kind.lookup(level, field), value)
 
     return compile_
 
 
 def _own_name(ctx: Context, value: str) -> Q:
-    field = "name"
-    return Q(**{f"{field}__iregex": value})
+    return patterns.regex_q("name", value)
 
 
 SCOPES = [
@@ -272,7 +274,7 @@ def _schema_lookup(ctx: Context) -> str:
 
 
 def _exposed_q(ctx: Context, p: dict[str, Any]) -> Q:
-    return ~Q(**{f"{_schema_lookup(ctx)}__iregex": p["pattern"]})
+    return ~patterns.regex_q(_schema_lookup(ctx), p["pattern"])
 
 
 def _scanned_q(ctx: Context, p: dict[str, Any]) -> Q:
@@ -375,7 +377,7 @@ CONDITIONS = [
     Condition(
         "retention_set",
         "Retention period set",
-        _params({"max_days": (_positive_int, None)}),
+        _params({"max_days": (_days, None)}),
         _retention_q,
         _retention_evidence,
         lambda p: (
@@ -395,7 +397,7 @@ CONDITIONS = [
     Condition(
         "scanned_within",
         "Scanned recently",
-        _params({"days": (_positive_int, 30)}),
+        _params({"days": (_days, 30)}),
         _scanned_q,
         lambda ctx, p: {"last_scan_at": ctx.kind.lookup("datasource", "last_scan_at")},
         lambda p: f"its data source was scanned within {p['days']} days",

@@ -17,15 +17,16 @@ compliant asset looks like; it compiles to a ``Q`` (the database evaluates it, s
 
 from __future__ import annotations
 
-import re
+import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from . import patterns
 from .registry import AssetKind, Context, RuleError
 
 STR, INT, FLOAT, BOOL, DATETIME, USER = "text", "integer", "number", "boolean", "datetime", "user"
@@ -81,7 +82,8 @@ LEVEL_FIELDS: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 COMPARE = {"==": "exact", "<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
-TEXT_OPS = {"matches": "iregex", "contains": "icontains", "startswith": "istartswith"}
+# "matches" compiles to an RE2 match (patterns.regex_q), the others to these lookups.
+TEXT_OPS = {"matches": "", "contains": "icontains", "startswith": "istartswith"}
 TEXT_OPS["endswith"] = "iendswith"
 UNARY = ("is_null", "not_null", "is_blank", "not_blank")
 ALLOWED_OPS: dict[str, set[str]] = {
@@ -94,6 +96,11 @@ ALLOWED_OPS: dict[str, set[str]] = {
 }
 MAX_NODES = 200
 MAX_DEPTH = 12
+MAX_VALUES = 1000  # values of an "in" / "not_in" list
+MAX_DAYS_AGO = 36500  # a century
+MIN_INT, MAX_INT = -(2**63), 2**63 - 1  # what a bigint column can be compared with
+MAX_FLOAT = 1e300
+MIN_YEAR, MAX_YEAR = 1900, 9999
 
 
 @dataclass(frozen=True)
@@ -139,19 +146,50 @@ def _literal(ref: FieldRef, value: Any, path: str) -> Any:
     if t in ok:
         if not ok[t]:
             raise RuleError(f"'{ref.name}' is a {t} field; {value!r} is not a {t}", path)
+        if t == INT and not MIN_INT <= value <= MAX_INT:
+            raise RuleError(f"{value} is out of range (from {MIN_INT} to {MAX_INT})", path)
+        if t == FLOAT and not (math.isfinite(value) and abs(value) <= MAX_FLOAT):
+            raise RuleError(f"{value!r} is out of range (a finite number is expected)", path)
         return value
     if t == DATETIME:
         if isinstance(value, dict) and set(value) == {"days_ago"}:
             days = value["days_ago"]
-            if not isinstance(days, int) or isinstance(days, bool) or days < 0:
-                raise RuleError("days_ago must be a non-negative integer", path)
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DAYS_AGO:
+                raise RuleError(f"days_ago must be a whole number from 0 to {MAX_DAYS_AGO}", path)
             return value
-        if isinstance(value, str) and (parse_datetime(value) or parse_date(value)):
+        if isinstance(value, str):
+            _parse_date(ref, value, path)
             return value
         raise RuleError(
             f"'{ref.name}' is a date; compare it with {{\"days_ago\": N}} or an ISO date", path
         )
     raise RuleError(f"'{ref.name}' can only be tested with is_null / not_null", path)
+
+
+def _parse_date(ref: FieldRef, value: str, path: str) -> datetime:
+    """An ISO date or date-time as an aware datetime; :class:`RuleError` if it is no real one."""
+    try:
+        parsed = parse_datetime(value)
+        if parsed is None:
+            d = parse_date(value)
+            parsed = datetime(d.year, d.month, d.day) if d is not None else None
+    except ValueError as exc:  # well formed but impossible: 2024-02-30, T25:00
+        raise RuleError(f"'{value}' is not a valid date or time ({exc})", path) from None
+    if parsed is None:
+        raise RuleError(
+            f"'{ref.name}' is a date; compare it with {{\"days_ago\": N}} or an ISO date "
+            f"(YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]), not {value!r}",
+            path,
+        )
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise RuleError(f"'{value}': the year must be from {MIN_YEAR} to {MAX_YEAR}", path)
+    try:
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
+        parsed.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise RuleError(f"'{value}' is not a valid date or time ({exc})", path) from None
+    return parsed
 
 
 def validate(kind: AssetKind, expr: Any, path: str = "expr") -> None:
@@ -194,15 +232,17 @@ def _check(kind: AssetKind, expr: Any, path: str, depth: int, counter: dict[str,
         if op in ("in", "not_in"):
             if not isinstance(args[1], list) or not args[1]:
                 raise RuleError(f"'{op}' takes a non-empty list of values", here)
+            if len(args[1]) > MAX_VALUES:
+                raise RuleError(f"'{op}' takes at most {MAX_VALUES} values", here)
             for v in args[1]:
                 _literal(ref, v, here)
         elif op == "matches":
             if not isinstance(args[1], str):
                 raise RuleError("'matches' takes a regular expression string", here)
             try:
-                re.compile(args[1])
-            except re.error as exc:
-                raise RuleError(f"invalid regular expression: {exc}", here) from None
+                patterns.validate_pattern(args[1])
+            except RuleError as exc:
+                raise RuleError(exc.message, here) from None
         else:
             _literal(ref, args[1], here)
         return
@@ -227,14 +267,7 @@ def _value(ref: FieldRef, value: Any, now: datetime) -> Any:
         return value
     if isinstance(value, dict):
         return now - timedelta(days=value["days_ago"])
-    parsed = parse_datetime(value)
-    if parsed is None:
-        d = parse_date(value)
-        assert d is not None
-        parsed = datetime(d.year, d.month, d.day)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+    return _parse_date(ref, value, "expr")
 
 
 def compile_q(ctx: Context, expr: dict[str, Any]) -> Q:
@@ -269,6 +302,8 @@ def compile_q(ctx: Context, expr: dict[str, Any]) -> Q:
     if op in ("in", "not_in"):
         q = Q(**{f"{lk}__in": raw})
         return q if op == "in" else ~q
+    if op == "matches":
+        return patterns.regex_q(lk, raw)
     if op in TEXT_OPS:
         return Q(**{f"{lk}__{TEXT_OPS[op]}": raw})
     value = _value(ref, raw, ctx.now)

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from pursight.core.api.renderers import csv_cell
+
 from .choices import ReportFormat
 from .models import ComplianceReport, Control, FindingEvent, Rule
 
@@ -50,26 +52,26 @@ def _csv(report: ComplianceReport, findings: Any) -> tuple[bytes, int]:
     n = 0
     for f in findings.iterator(chunk_size=2000):
         n += 1
-        writer.writerow(
-            [
-                report.framework.code,
-                f.rule.control.code,
-                f.rule.code,
-                f.severity,
-                f.status,
-                f.asset_type,
-                f.asset_name,
-                f.qualified_name,
-                f.datasource.name,
-                str(f.datasource.collection),
-                f.first_seen.isoformat(),
-                f.last_seen.isoformat(),
-                f.closed_at.isoformat() if f.closed_at else "",
-                f.assignee.get_username() if f.assignee else "",
-                f.due_date.isoformat() if f.due_date else "",
-                json.dumps(f.evidence.get("facts", {}), sort_keys=True, default=str),
-            ]
-        )
+        row = [
+            report.framework.code,
+            f.rule.control.code,
+            f.rule.code,
+            f.severity,
+            f.status,
+            f.asset_type,
+            f.asset_name,
+            f.qualified_name,
+            f.datasource.name,
+            str(f.datasource.collection),
+            f.first_seen.isoformat(),
+            f.last_seen.isoformat(),
+            f.closed_at.isoformat() if f.closed_at else "",
+            f.assignee.get_username() if f.assignee else "",
+            f.due_date.isoformat() if f.due_date else "",
+            json.dumps(f.evidence.get("facts", {}), sort_keys=True, default=str),
+        ]
+        # Every cell escaped: names come from data sources and stewards (no =HYPERLINK(...)).
+        writer.writerow([csv_cell(value) for value in row])
     return out.getvalue().encode("utf-8"), n
 
 

@@ -56,18 +56,39 @@ MANAGE = "manage_compliance"
 
 
 # --- permissions -----------------------------------------------------------------------------
+# Frameworks, controls and rules are global (registered with ``permissions.register_global``):
+# changing them needs manage_compliance platform-wide. Findings and per-source evaluation runs
+# belong to their data source's collection.
 
 
-def can_manage(user: Any) -> bool:
-    """Compliance Officers (manage_compliance on some collection) manage frameworks and rules."""
-    return user is None or bool(permissions.scope(user, MANAGE))
-
-
-def _check_manage(actor: Any) -> None:
-    if not can_manage(actor):
+def _check(actor: Any, action: str, obj: Any) -> None:
+    """Raise the gate's PermissionDenied unless ``actor`` (None: the system) may ``action``."""
+    if actor is None or permissions.can(actor, action, obj):
+        return
+    if permissions.is_global(type(obj)):
         raise permissions.PermissionDenied(
-            "You need the Compliance Officer role (manage_compliance) on a collection."
+            f"You may not {action} a {obj._meta.verbose_name}: frameworks, controls and rules "
+            "apply to every collection and need the Compliance Officer role platform-wide."
         )
+    raise permissions.PermissionDenied(f"You may not {action} this {obj._meta.verbose_name}.")
+
+
+def _check_evaluate(actor: Any, framework: Framework, datasource: DataSource | None) -> None:
+    """Evaluating one data source needs manage_compliance on its collection; evaluating every
+    source (a run that reaches all collections) needs it platform-wide."""
+    if actor is None:
+        return
+    run = EvaluationRun(framework=framework, datasource=datasource)
+    if permissions.can(actor, permissions.ADD, run):
+        return
+    if datasource is None:
+        raise permissions.PermissionDenied(
+            "Evaluating every data source needs the Compliance Officer role platform-wide; "
+            "evaluate one of your data sources instead."
+        )
+    raise permissions.PermissionDenied(
+        f"You may not evaluate compliance of the data source {datasource.name}."
+    )
 
 
 def _actor_repr(actor: Any) -> str:
@@ -93,7 +114,7 @@ def validate_rule(rule: Rule) -> None:
 
 
 def _save(actor: Any, obj: Any, action: str) -> Any:
-    _check_manage(actor)
+    _check(actor, permissions.CHANGE if obj.pk else permissions.ADD, obj)
     before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if obj.pk else {}
     if obj.pk is None and _user(actor):
         obj.created_by = actor
@@ -131,7 +152,7 @@ def save_rule(*, actor: Any, rule: Rule) -> Rule:
 
 @transaction.atomic
 def delete_object(*, actor: Any, obj: Framework | Control | Rule) -> None:
-    _check_manage(actor)
+    _check(actor, permissions.DELETE, obj)
     audit.record(actor=actor, action=f"{obj._meta.model_name}.delete", obj=obj)
     obj.delete()
 
@@ -147,6 +168,7 @@ class RuleOutcome:
     opened: int = 0
     closed: int = 0
     skipped: str = ""
+    error: str = ""  # the rule failed: it was skipped, the others were evaluated
 
 
 @dataclass
@@ -154,6 +176,7 @@ class Summary:
     framework: str
     rules: int = 0
     skipped: int = 0
+    failed: int = 0
     checked: int = 0
     opened: int = 0
     closed: int = 0
@@ -169,13 +192,39 @@ def evaluate(
     datasource: DataSource | None = None,
     trigger: str = Trigger.MANUAL,
 ) -> list[EvaluationRun]:
-    """Evaluate one framework (or every enabled one), over every data source or one."""
-    _check_manage(actor)
+    """Evaluate one framework (or every enabled one), over every data source or one.
+
+    A framework whose evaluation fails is recorded as a failed run; the others still run.
+    """
     frameworks = [framework] if framework else list(Framework.objects.filter(enabled=True))
-    return [
-        evaluate_framework(actor=actor, framework=fw, datasource=datasource, trigger=trigger)
-        for fw in frameworks
-    ]
+    for fw in frameworks:
+        _check_evaluate(actor, fw, datasource)
+    runs = []
+    for fw in frameworks:
+        try:
+            runs.append(
+                evaluate_framework(
+                    actor=actor, framework=fw, datasource=datasource, trigger=trigger
+                )
+            )
+        except Exception as exc:
+            log.exception("compliance.evaluation_failed framework=%s", fw.code)
+            runs.append(
+                EvaluationRun.objects.create(
+                    framework=fw,
+                    datasource=datasource,
+                    trigger=trigger,
+                    requested_by=_user(actor),
+                    state=RunState.FAILED,
+                    finished_at=timezone.now(),
+                    error=_error_text(exc),
+                )
+            )
+    return runs
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:2000]
 
 
 def evaluate_framework(
@@ -186,8 +235,12 @@ def evaluate_framework(
     trigger: str = Trigger.MANUAL,
     now: datetime | None = None,
 ) -> EvaluationRun:
-    """One evaluation run: open new findings, refresh unchanged ones, close fixed ones."""
-    _check_manage(actor)
+    """One evaluation run: open new findings, refresh unchanged ones, close fixed ones.
+
+    Each rule runs in its own savepoint: a rule that fails (however it was stored) is rolled
+    back and recorded with its error on the run; the other rules are evaluated as usual.
+    """
+    _check_evaluate(actor, framework, datasource)
     now = now or timezone.now()
     with transaction.atomic():
         # Serialise evaluations of one framework (dedup relies on it).
@@ -204,8 +257,11 @@ def evaluate_framework(
         rules = list(Rule.objects.filter(framework=framework, enabled=True).order_by("pk"))
         scopes = _materialise_shared_scopes(rules, now, ds_ids)
         for rule in rules:
-            outcome = _evaluate_rule(rule, run, now, ds_ids, scopes)
+            outcome = _evaluate_rule_safely(rule, run, now, ds_ids, scopes)
             summary.outcomes.append(outcome)
+            if outcome.error:
+                summary.failed += 1
+                continue
             if outcome.skipped:
                 summary.skipped += 1
                 continue
@@ -222,7 +278,7 @@ def evaluate_framework(
         if ds_ids:
             active = active.filter(datasource_id__in=ds_ids)
         summary.still_open = active.count()
-        summary.score = _snapshot_scores(framework, now)
+        summary.score = _snapshot_scores(framework, now, ds_ids)
         _drop_scopes(scopes)
         run.state = RunState.SUCCEEDED
         run.finished_at = timezone.now()
@@ -234,17 +290,40 @@ def evaluate_framework(
         run.findings_open = summary.still_open
         run.score = summary.score
         run.details = {"rules": [o.__dict__ for o in summary.outcomes]}
+        if summary.failed:
+            run.details["failed"] = summary.failed
+            run.error = "; ".join(f"rule {o.rule}: {o.error}" for o in summary.outcomes if o.error)[
+                :2000
+            ]
         run.save()
     log.info(
-        "compliance.evaluated framework=%s run=%s rules=%s checked=%s opened=%s closed=%s",
+        "compliance.evaluated framework=%s run=%s rules=%s failed=%s checked=%s opened=%s "
+        "closed=%s",
         framework.code,
         run.pk,
         summary.rules,
+        summary.failed,
         summary.checked,
         summary.opened,
         summary.closed,
     )
     return run
+
+
+def _evaluate_rule_safely(
+    rule: Rule,
+    run: EvaluationRun,
+    now: datetime,
+    ds_ids: list[int] | None,
+    scopes: dict[tuple[str, str], str],
+) -> RuleOutcome:
+    """:func:`_evaluate_rule` in a savepoint; a failure is returned as the outcome's error."""
+    try:
+        with transaction.atomic():
+            return _evaluate_rule(rule, run, now, ds_ids, scopes)
+    except Exception as exc:  # one bad rule never fails the run (nor the scan behind it)
+        log.exception("compliance.rule_failed rule=%s run=%s", rule.pk, run.pk)
+        return RuleOutcome(rule.code, error=_error_text(exc))
 
 
 _scope_tables = itertools.count(1)
@@ -274,16 +353,21 @@ def _materialise_shared_scopes(
         if len(members) < 2 or not members[0].scope:
             continue
         rule = members[0]
-        compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, now)
-        if compiled.skipped:
-            continue
-        assets = evaluation.assets_in_scope(compiled, ds_ids).order_by().values("pk")
-        sql, params = assets.query.sql_with_params()
         name = f"compliance_scope_{next(_scope_tables)}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE TEMPORARY TABLE "{name}" (id bigint PRIMARY KEY)')
-            cursor.execute(f'INSERT INTO "{name}" (id) {sql}', params)
-            cursor.execute(f'ANALYZE "{name}"')
+        try:
+            with transaction.atomic():
+                compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, now)
+                if compiled.skipped:
+                    continue
+                assets = evaluation.assets_in_scope(compiled, ds_ids).order_by().values("pk")
+                sql, params = assets.query.sql_with_params()
+                with connection.cursor() as cursor:
+                    cursor.execute(f'CREATE TEMPORARY TABLE "{name}" (id bigint PRIMARY KEY)')
+                    cursor.execute(f'INSERT INTO "{name}" (id) {sql}', params)
+                    cursor.execute(f'ANALYZE "{name}"')
+        except Exception:  # each rule then evaluates (and reports) its scope on its own
+            log.exception("compliance.scope_failed rule=%s", rule.pk)
+            continue
         tables[key] = name
     return tables
 
@@ -506,8 +590,11 @@ def _expire_accepted_risks(framework: Framework, run: EvaluationRun, now: dateti
     )
 
 
-def _snapshot_scores(framework: Framework, now: datetime) -> float | None:
-    """Store today's score per collection; return the framework-wide score."""
+def _snapshot_scores(
+    framework: Framework, now: datetime, ds_ids: list[int] | None = None
+) -> float | None:
+    """Store today's score per collection; return the score of the run's data sources (all of
+    them for a framework-wide run: a per-source run never tells about the others)."""
     rows = list(
         RuleResult.objects.filter(rule__framework=framework, rule__enabled=True)
         .values("datasource__collection_id")
@@ -531,6 +618,11 @@ def _snapshot_scores(framework: Framework, now: datetime) -> float | None:
         unique_fields=["framework", "collection", "day"],
         update_fields=["checked", "failing", "at"],
     )
+    if ds_ids is not None:
+        own = RuleResult.objects.filter(
+            rule__framework=framework, rule__enabled=True, datasource_id__in=ds_ids
+        ).aggregate(checked=Sum("checked"), failing=Sum("failing"))
+        return score(own["checked"] or 0, own["failing"] or 0)
     checked = sum(r["checked"] or 0 for r in rows)
     failing = sum(r["failing"] or 0 for r in rows)
     return score(checked, failing)
@@ -548,6 +640,7 @@ def summarize(run: EvaluationRun) -> Summary:
         framework=run.framework.code,
         rules=run.rules_evaluated,
         skipped=run.rules_skipped,
+        failed=run.details.get("failed", 0),
         checked=run.assets_checked,
         opened=run.findings_opened,
         closed=run.findings_closed,
@@ -569,8 +662,25 @@ class Preview:
     description: str = ""
 
 
+def may_use_test_bench(actor: Any) -> bool:
+    """The test bench previews a rule before it is added: it needs the right to add one."""
+    return actor is None or permissions.can_any(actor, Rule, permissions.ADD)
+
+
+def check_test_bench(actor: Any) -> None:
+    if not may_use_test_bench(actor):
+        raise permissions.PermissionDenied(
+            "The rule test bench needs the Compliance Officer role platform-wide."
+        )
+
+
 def preview_rule(*, actor: Any, rule: Rule, limit: int = 50) -> Preview:
-    """What ``rule`` (saved or not) would flag now, among the assets ``actor`` may see."""
+    """What ``rule`` (saved or not) would flag now, among the assets ``actor`` may see.
+
+    The test bench needs the right to add a rule (manage_compliance platform-wide), in the API
+    and the admin alike; its results only include assets the actor may view.
+    """
+    check_test_bench(actor)
     validate_rule(rule)
     compiled = evaluation.compile_rule(rule.asset_type, rule.scope, rule.condition, timezone.now())
     if compiled.skipped:
@@ -828,6 +938,8 @@ def dashboard(user: Any, days: int = 90) -> dict[str, Any]:
 @transaction.atomic
 def request_report(*, actor: Any, framework: Framework, format: str) -> ComplianceReport:
     """Queue a report of ``framework`` for ``actor`` (built in the background)."""
+    if _user(actor) and not permissions.scope(actor, "view_catalog"):
+        raise permissions.PermissionDenied("You need a role on at least one collection.")
     if format not in ReportFormat.values:
         raise ValidationError({"format": f"Unknown format '{format}' (csv or pdf)."})
     report = ComplianceReport.objects.create(

@@ -20,7 +20,8 @@ def scan_run_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) -> 
     from .tasks import evaluate_datasource
 
     datasource_id = instance.datasource_id
-    transaction.on_commit(lambda: evaluate_datasource.delay(datasource_id, "scan"))
+    # robust: whatever happens to the evaluation, the scan that triggered it has succeeded.
+    transaction.on_commit(lambda: evaluate_datasource.delay(datasource_id, "scan"), robust=True)
 
 
 def connect() -> None:

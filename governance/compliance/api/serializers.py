@@ -170,6 +170,8 @@ class ReportSerializer(serializers.ModelSerializer):
 
 class AcknowledgeChangesSerializer(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), min_length=1, max_length=10000
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        min_length=1,
+        max_length=10000,
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)

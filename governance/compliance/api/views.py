@@ -7,7 +7,8 @@ from typing import Any
 import django_filters
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
 from rest_framework import permissions as drf_permissions
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -16,7 +17,12 @@ from rest_framework.viewsets import GenericViewSet
 
 from governance.datasources.models import DataSource
 from pursight import permissions
-from pursight.api import GovernedViewSetMixin
+from pursight.api import (
+    GatedSerializerMixin,
+    GovernedModelViewSet,
+    GovernedReadOnlyViewSet,
+    GovernedViewSetMixin,
+)
 
 from .. import services
 from ..choices import ReportState, Severity, Trigger
@@ -44,19 +50,17 @@ from .serializers import (
 )
 
 
-class OfficerWrites(drf_permissions.BasePermission):
-    """Frameworks, controls and rules: any signed-in user reads; Compliance Officers write."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not (request.user and request.user.is_authenticated):
-            return False
-        if request.method in drf_permissions.SAFE_METHODS:
-            return True
-        return services.can_manage(request.user)
+def visible_sources(request: Request) -> Any:
+    """Data sources offered by filters: those the user may see."""
+    if request is None:
+        return DataSource.objects.none()
+    return permissions.restrict(DataSource.objects.all(), request.user)
 
 
-class DefinitionViewSet(viewsets.ModelViewSet):
-    permission_classes = [drf_permissions.IsAuthenticated, OfficerWrites]
+class DefinitionViewSet(GovernedModelViewSet):
+    """Frameworks, controls and rules: global models of the gate (anyone signed in reads them;
+    writing needs manage_compliance platform-wide). Writes go through the services."""
+
     saver: Any = None
 
     def perform_create(self, serializer: Any) -> None:
@@ -91,9 +95,14 @@ class FrameworkViewSet(DefinitionViewSet):
     saver = staticmethod(_save_framework)
     search_fields = ["code", "name"]
     filterset_fields = ["enabled", "code"]
+    # Anyone who sees the framework reaches the action; the service decides on the data
+    # source (its collection, or platform-wide for every source).
+    gate_actions = {"evaluate": "view"}
 
     @action(detail=True, methods=["post"], serializer_class=EvaluateSerializer)
     def evaluate(self, request: Request, pk: Any = None) -> Response:
+        """Evaluate the framework over one data source (``datasource``) or, for platform-wide
+        Compliance Officers, over every data source."""
         framework = self.get_object()
         data = EvaluateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -122,10 +131,13 @@ class RuleViewSet(DefinitionViewSet):
     saver = staticmethod(_save_rule)
     filterset_fields = ["framework", "control", "severity", "asset_type", "enabled"]
     search_fields = ["code", "name"]
+    gate_actions = {"preview": "add"}
 
     @action(detail=False, methods=["post"])
     def preview(self, request: Request) -> Response:
-        """The rule test bench: what the (unsaved) rule in the body would flag now."""
+        """The rule test bench: what the (unsaved) rule in the body would flag now, among the
+        assets the caller may see. It needs the right to add a rule (platform-wide)."""
+        services.check_test_bench(request.user)  # 403 before the body is validated
         serializer = RuleSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
@@ -146,6 +158,9 @@ class RuleViewSet(DefinitionViewSet):
 class FindingFilter(django_filters.FilterSet):
     framework = django_filters.CharFilter(field_name="framework__code")
     collection = django_filters.NumberFilter(field_name="datasource__collection")
+    datasource = django_filters.ModelChoiceFilter(queryset=visible_sources)
+    # A number, not a list of every user: the visible findings are filtered by it.
+    assignee = django_filters.NumberFilter(field_name="assignee")
     severity = django_filters.MultipleChoiceFilter(choices=Severity.choices)
     age = django_filters.ChoiceFilter(
         choices=[
@@ -196,31 +211,25 @@ class FindingViewSet(
         return Response(FindingSerializer(finding).data)
 
 
-class EvaluationRunViewSet(viewsets.ReadOnlyModelViewSet):
-    """Evaluation runs summarise whole frameworks: Compliance Officers only."""
+class EvaluationRunFilter(django_filters.FilterSet):
+    datasource = django_filters.ModelChoiceFilter(queryset=visible_sources)
+
+    class Meta:
+        model = EvaluationRun
+        fields = ["framework", "datasource", "trigger"]
+
+
+class EvaluationRunViewSet(GovernedReadOnlyViewSet):
+    """Evaluation runs, for Compliance Officers: those of the data sources in their collections;
+    runs over every data source for platform-wide officers only."""
 
     queryset = EvaluationRun.objects.select_related("framework")
     serializer_class = EvaluationRunSerializer
-    filterset_fields = ["framework", "datasource", "trigger"]
-
-    def get_queryset(self) -> Any:
-        if not services.can_manage(self.request.user):
-            return EvaluationRun.objects.none()
-        return super().get_queryset()
-
-
-class CatalogReader(drf_permissions.BasePermission):
-    """Requesting a report needs a catalog role on at least one collection."""
-
-    message = "You need a role on at least one collection."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if getattr(view, "action", None) != "create":
-            return True
-        return bool(permissions.scope(request.user, "view_catalog"))
+    filterset_class = EvaluationRunFilter
 
 
 class ReportViewSet(
+    GatedSerializerMixin,
     mixins.CreateModelMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -231,7 +240,7 @@ class ReportViewSet(
 
     serializer_class = ReportSerializer
     queryset = ComplianceReport.objects.none()  # for the schema; get_queryset narrows per user
-    permission_classes = [drf_permissions.IsAuthenticated, CatalogReader]
+    permission_classes = [drf_permissions.IsAuthenticated]
 
     def get_queryset(self) -> Any:
         return services.visible_reports(self.request.user)
@@ -257,19 +266,27 @@ class ReportViewSet(
         return report_response(report)
 
 
-class MayAcknowledge(drf_permissions.BasePermission):
-    """Acknowledging drift needs the right on at least one collection (403 before validation)."""
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        return permissions.can_any(request.user, SchemaChangeAcknowledgement, "add")
-
-
-class SchemaChangeViewSet(GenericViewSet):
+class SchemaChangeViewSet(GovernedViewSetMixin, GenericViewSet):
     """Schema drift seen by scans, acknowledged so that it stops counting as open drift."""
 
-    permission_classes = [drf_permissions.IsAuthenticated, MayAcknowledge]
+    queryset = SchemaChangeAcknowledgement.objects.select_related("change")
     serializer_class = AcknowledgeChangesSerializer
+    gate_actions = {"acknowledge": permissions.ADD}
 
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "AcknowledgedChanges", {"acknowledged": serializers.IntegerField()}
+            ),
+            404: inline_serializer(
+                "SchemaChangesNotFound",
+                {
+                    "detail": serializers.CharField(),
+                    "ids": serializers.ListField(child=serializers.IntegerField()),
+                },
+            ),
+        }
+    )
     @action(detail=False, methods=["post"])
     def acknowledge(self, request: Request) -> Response:
         """Acknowledge the schema changes ``ids`` (with an optional ``note``).
@@ -278,6 +295,9 @@ class SchemaChangeViewSet(GenericViewSet):
         """
         from governance.scans.models import SchemaChange
 
+        # The right on at least one collection, or 403 before the body is validated.
+        if not permissions.can_any(request.user, SchemaChangeAcknowledgement, permissions.ADD):
+            raise permissions.PermissionDenied("You may not acknowledge schema changes.")
         data = AcknowledgeChangesSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         ids = set(data.validated_data["ids"])

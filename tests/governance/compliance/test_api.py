@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -25,13 +26,18 @@ def world(make_collection, catalog_of, make_user, grant, make_rule, evaluate):
             cat.column(table, f"c{i}")
     rule = make_rule("column", {"type": "has_owner"})
     evaluate()
-    users = {n: make_user(n) for n in ("officer", "reader", "outsider")}
+    users = {n: make_user(n) for n in ("officer", "reader", "outsider", "platform")}
     grant(users["officer"], "view_catalog", visible)
     grant(users["officer"], "manage_compliance", visible)
     grant(users["reader"], "view_catalog", visible)
     grant(users["outsider"], "view_catalog", hidden)
+    # A Compliance Officer platform-wide (the model-wide permission), who sees one collection.
+    grant(users["platform"], "view_catalog", visible)
+    users["platform"].user_permissions.add(
+        Permission.objects.get(codename="manage_compliance", content_type__app_label="rbac")
+    )
     seen = Finding.objects.filter(datasource__name="seen").order_by("pk").first()
-    return {"users": users, "finding": seen, "rule": rule}
+    return {"users": users, "finding": seen, "rule": rule, "visible": visible, "hidden": hidden}
 
 
 def client_for(user) -> APIClient:
@@ -102,8 +108,11 @@ def test_finding_filters_and_constant_queries(world):
     assert client.get(f"{base}?collection={coll}").json()["count"] == 3
 
 
-def test_rules_officer_writes_reader_reads_broken_rule_refused(world, framework):
-    officer, reader = (client_for(world["users"][n]) for n in ("officer", "reader"))
+def test_rules_platform_officer_writes_reader_reads_broken_rule_refused(world, framework):
+    # Rules act on every collection: an officer on one collection only reads them (issue 9).
+    officer, reader, scoped = (
+        client_for(world["users"][n]) for n in ("platform", "reader", "officer")
+    )
     control = framework.controls.first().pk
     body = {
         "control": control,
@@ -116,6 +125,7 @@ def test_rules_officer_writes_reader_reads_broken_rule_refused(world, framework)
     }
     assert reader.get("/api/v1/compliance/rules/").status_code == 200
     assert reader.post("/api/v1/compliance/rules/", body, format="json").status_code == 403
+    assert scoped.post("/api/v1/compliance/rules/", body, format="json").status_code == 403
     response = officer.post("/api/v1/compliance/rules/", body, format="json")
     assert response.status_code == 201, response.content
     assert Rule.objects.get(code="desc").framework == framework
@@ -123,17 +133,30 @@ def test_rules_officer_writes_reader_reads_broken_rule_refused(world, framework)
     response = officer.post("/api/v1/compliance/rules/", broken, format="json")
     assert response.status_code == 400 and "unknown operator" in str(response.json())
     assert not Rule.objects.filter(code="broken").exists()
-    # The test bench: evaluates unsaved data among the assets the user can see.
+    # The test bench: evaluates unsaved data among the assets the user can see (3 of 6).
+    assert scoped.post("/api/v1/compliance/rules/preview/", body, format="json").status_code == 403
     preview = officer.post("/api/v1/compliance/rules/preview/", body, format="json").json()
     assert (preview["checked"], preview["failing"]) == (3, 3)
     assert not Rule.objects.filter(name="Described").exclude(code="desc").exists()
 
 
 def test_framework_evaluate_and_reports(world, framework, django_capture_on_commit_callbacks):
-    officer, reader = (client_for(world["users"][n]) for n in ("officer", "reader"))
+    officer, reader, platform = (
+        client_for(world["users"][n]) for n in ("officer", "reader", "platform")
+    )
     url = f"/api/v1/compliance/frameworks/{framework.pk}/evaluate/"
     assert reader.post(url).status_code == 403
-    response = officer.post(url)
+    # Every data source: platform-wide officers only; an officer on one collection evaluates
+    # the sources of their collections (and learns nothing of the others).
+    assert officer.post(url).status_code == 403
+    seen = world["finding"].datasource
+    assert reader.post(url, {"datasource": seen.pk}).status_code == 403
+    response = officer.post(url, {"datasource": seen.pk})
+    assert response.status_code == 201 and response.json()["findings_open"] == 3
+    assert response.json()["datasource"] == seen.pk
+    unseen = Finding.objects.filter(datasource__name="unseen").first().datasource
+    assert officer.post(url, {"datasource": unseen.pk}).status_code == 404
+    response = platform.post(url)
     assert response.status_code == 201 and response.json()["findings_open"] == 6
     for fmt, magic in (("csv", b"framework,control"), ("pdf", b"%PDF")):
         with django_capture_on_commit_callbacks(execute=True):  # the background task runs
