@@ -5,33 +5,18 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from pursight import permissions
 from pursight.admin import PurSightModelAdmin, ReadOnlyAdminMixin
 
 from . import services
 from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLabel
 
-
-class StewardAdmin(PurSightModelAdmin):
-    """Shared configuration: every staff user reads it; curators (``curate_catalog``) edit."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return services.can_manage(request.user)
-
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return services.can_manage(request.user)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# The library is global (registered with the gate in apps.py): PurSightModelAdmin answers every
+# permission question: any staff user reads it, platform-wide curators change it.
 
 
 @admin.register(Classification)
-class ClassificationAdmin(StewardAdmin):
+class ClassificationAdmin(PurSightModelAdmin):
     list_display = ["code", "name", "category", "default_label", "is_system", "is_active"]
     list_filter = ["is_system", "is_active", "category", "default_label"]
     list_select_related = ["default_label"]
@@ -56,12 +41,15 @@ class ClassificationAdmin(StewardAdmin):
             return list(services.SYSTEM_READONLY)
         return []
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivated, never deleted (the gate gives "delete" to nobody but root)
+
     def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.save_classification(actor=request.user, classification=obj)
 
 
 @admin.register(LabelPolicy)
-class LabelPolicyAdmin(StewardAdmin):
+class LabelPolicyAdmin(PurSightModelAdmin):
     list_display = ["classification", "label", "note"]
     list_select_related = ["classification", "label"]
     autocomplete_fields = ["classification"]
@@ -70,9 +58,6 @@ class LabelPolicyAdmin(StewardAdmin):
         services.set_label_policy(
             actor=request.user, classification=obj.classification, label=obj.label, note=obj.note
         )
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return services.can_manage(request.user)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.set_label_policy(actor=request.user, classification=obj.classification, label=None)
@@ -83,12 +68,12 @@ class LabelPolicyAdmin(StewardAdmin):
 
 
 @admin.register(SensitivityLabel)
-class SensitivityLabelAdmin(ReadOnlyAdminMixin, StewardAdmin):
+class SensitivityLabelAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
     list_display = ["name", "rank", "description"]
 
 
 @admin.register(ClassifierModel)
-class ClassifierModelAdmin(ReadOnlyAdminMixin, StewardAdmin):
+class ClassifierModelAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
     list_display = ["version", "trained_at", "is_active", "training_examples"]
     fields = ["version", "trained_at", "is_active", "metadata"]
     readonly_fields = fields
@@ -101,10 +86,14 @@ class ClassifierModelAdmin(ReadOnlyAdminMixin, StewardAdmin):
     def training_examples(self, obj: ClassifierModel) -> Any:
         return obj.metadata.get("training_examples")
 
-    @admin.action(description="Activate the selected model version")
+    def has_activate_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_any(request.user, ClassifierModel, "activate")
+
+    @admin.action(description="Activate the selected model version", permissions=["activate"])
     def activate(self, request: HttpRequest, queryset: Any) -> None:
-        if not services.can_manage(request.user) or queryset.count() != 1:
-            self.report(request, False, "Select exactly one model (curators only).")
+        if queryset.count() != 1:
+            self.report(request, False, "Select exactly one model version.")
             return
-        row = services.activate_model(queryset.get(), actor=request.user)
-        self.report(request, True, f"Model {row.version} is now active.")
+        row = self.call_service(request, services.activate_model, row=queryset.get())
+        if row is not None:
+            self.report(request, True, f"Model {row.version} is now active.")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 
@@ -43,7 +44,6 @@ LABELS: tuple[tuple[str, int, str, str], ...] = (
     ("Confidential", 2, "warning", "Personal or business data with restricted access."),
     ("Highly Confidential", 3, "danger", "Data whose exposure causes severe harm."),
 )
-CURATE = "curate_catalog"
 
 
 class ClassificationError(Exception):
@@ -102,11 +102,6 @@ def ensure_system_classifications() -> None:
 # --- custom rules and label policies --------------------------------------------------------------
 
 
-def can_manage(user: Any) -> bool:
-    """Curators (``curate_catalog`` in any collection) manage custom rules and label policies."""
-    return bool(permissions.scope(user, CURATE))
-
-
 # The fields of a classification stewards edit (admin and API share them): what it is, and how
 # a custom rule recognises it. A system classification keeps all but SYSTEM_EDITABLE.
 INFO_FIELDS = ("code", "name", "description", "category", "default_label", "is_active")
@@ -124,10 +119,11 @@ SYSTEM_READONLY = tuple(f for f in RULE_FIELDS if f not in SYSTEM_EDITABLE)
 
 
 def save_classification(*, actor: Any, classification: Classification) -> Classification:
-    """Create or update a classification; a malformed regex is a field error, nothing saved."""
-    if not can_manage(actor):
-        raise permissions.PermissionDenied("You may not manage classifications.")
+    """Create or update a classification; a malformed regex is a field error, nothing saved.
+
+    The library is global: only platform-wide curators (and superusers) change it."""
     creating = classification.pk is None
+    permissions.check(actor, permissions.ADD if creating else permissions.CHANGE, classification)
     before: dict[str, Any] = {}
     if not creating:
         stored = Classification.objects.get(pk=classification.pk)
@@ -140,8 +136,6 @@ def save_classification(*, actor: Any, classification: Classification) -> Classi
                 != getattr(classification, f if f != "default_label" else "default_label_id")
             ]
             if changed:
-                from django.core.exceptions import ValidationError
-
                 raise ValidationError(
                     dict.fromkeys(changed, "System classifications keep the engine's rules.")
                 )
@@ -168,10 +162,13 @@ def set_label_policy(
     *, actor: Any, classification: Classification, label: SensitivityLabel | None, note: str = ""
 ) -> LabelPolicy | None:
     """Map ``classification`` to ``label`` (``None`` removes the policy: the default applies)."""
-    if not can_manage(actor):
-        raise permissions.PermissionDenied("You may not manage label policies.")
     with transaction.atomic():
         policy = LabelPolicy.objects.filter(classification=classification).first()
+        if label is None:
+            action = permissions.DELETE
+        else:
+            action = permissions.CHANGE if policy is not None else permissions.ADD
+        permissions.check(actor, action, policy or LabelPolicy(classification=classification))
         if label is None:
             if policy is not None:
                 policy.delete()
@@ -330,6 +327,7 @@ def _store(
     activate: bool,
     actor: Any,
 ) -> ClassifierModel:
+    _check_model(actor, permissions.ADD)
     trained = dt.datetime.fromisoformat(trained_at)
     if trained.tzinfo is None:
         trained = trained.replace(tzinfo=dt.UTC)
@@ -348,7 +346,15 @@ def _store(
     return row
 
 
+def _check_model(actor: Any, action: str, row: ClassifierModel | None = None) -> None:
+    """Model versions serve every collection's scans: storing or activating one needs
+    ``curate_catalog`` platform-wide. ``actor=None`` is the system (start-up, commands)."""
+    if actor is not None:
+        permissions.check(actor, action, row or ClassifierModel())
+
+
 def activate_model(row: ClassifierModel, *, actor: Any = None) -> ClassifierModel:
+    _check_model(actor, "activate", row)
     with transaction.atomic():
         ClassifierModel.objects.filter(is_active=True).exclude(pk=row.pk).update(is_active=False)
         ClassifierModel.objects.filter(pk=row.pk).update(is_active=True)
@@ -401,6 +407,7 @@ def train_and_activate(
     *, actor: Any = None, feedback: Sequence[Any] = (), small: bool = False, seed: int = 0
 ) -> ClassifierModel:
     """Retrain from the synthetic data plus ``feedback`` items and activate the new version."""
+    _check_model(actor, "activate")  # before the (long) training, not after
     model = train_model(list(feedback), seed=seed, small=small)
     model.metadata["feedback_columns"] = len(feedback)
     row = store_model(model, activate=True, actor=actor)

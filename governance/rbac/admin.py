@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -9,6 +10,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -47,11 +49,35 @@ class RoleAssignmentInline(GovernedTabularInline):
         return False  # immutable: revoke and assign again
 
 
+class CollectionForm(forms.ModelForm):
+    """Shows the services' placement and naming checks as form errors (``actor`` is set by
+    :meth:`CollectionAdmin.get_form`)."""
+
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if "name" not in data or ("parent" in self.fields and "parent" not in data):
+            return data  # already a field error
+        parent = data["parent"] if "parent" in self.fields else self.instance.parent
+        try:
+            services.check_collection(
+                actor=self.actor, collection=self.instance, name=data["name"], parent=parent
+            )
+        except ValidationError as exc:
+            errors = exc.error_dict if hasattr(exc, "error_dict") else {None: exc.error_list}
+            for field, messages in errors.items():
+                self.add_error(field if field in self.fields else None, messages)
+        except permissions.PermissionDenied as exc:
+            self.add_error("parent" if "parent" in self.fields else None, str(exc))
+        return data
+
+
 @admin.register(Collection)
 class CollectionAdmin(PurSightModelAdmin):
     collection_permission = "manage_collection"
-    list_display = ["indented_name", "slug", "parent", "description"]
-    list_select_related = ["parent"]
+    form = CollectionForm
+    list_display = ["indented_name", "slug", "description"]
     search_fields = ["name", "slug", "description"]
     fields = ["name", "parent", "description"]
     ordering = ["path"]
@@ -60,6 +86,35 @@ class CollectionAdmin(PurSightModelAdmin):
     @admin.display(description="Collection", ordering="path")
     def indented_name(self, obj: Collection) -> str:
         return f"{'— ' * obj.depth}{obj.name}"
+
+    def _parent_hidden(self, request: HttpRequest, obj: Collection | None) -> bool:
+        return bool(
+            obj is not None
+            and obj.parent_id
+            and not permissions.can(request.user, permissions.VIEW, obj.parent)
+        )
+
+    def get_fields(self, request: HttpRequest, obj: Collection | None = None) -> list[str]:
+        fields = list(super().get_fields(request, obj))
+        if self._parent_hidden(request, obj):
+            fields.remove("parent")  # a parent the user cannot see is never named
+        return fields
+
+    def get_form(self, request: HttpRequest, obj: Collection | None = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        form.actor = request.user
+        field = form.base_fields.get("parent")
+        if field is not None:
+            choices = services.allowed_parents(actor=request.user, collection=obj)
+            if obj is not None and obj.parent_id:
+                choices = choices | Collection.objects.filter(pk=obj.parent_id)  # no change
+            field.queryset = choices.order_by("path")
+            # "No parent" (a root) is offered only to who may create roots, or to keep one.
+            keeps_root = obj is not None and obj.parent_id is None
+            field.required = not (services.may_create_roots(request.user) or keeps_root)
+            if field.required:
+                field.empty_label = None
+        return form
 
     def save_service(self, request: HttpRequest, obj: Collection, form: Any, change: bool) -> None:
         saved = services.save_collection(actor=request.user, collection=obj)
@@ -94,7 +149,7 @@ def _collection_perm_queryset():
 
 
 @admin.register(Role)
-class RoleAdmin(ModelAdmin):
+class RoleAdmin(PurSightModelAdmin):
     """Built-in roles are read-only; platform administrators define custom ones."""
 
     list_display = ["name", "permission_list", "is_builtin", "description"]
@@ -116,24 +171,14 @@ class RoleAdmin(ModelAdmin):
             kwargs["queryset"] = _collection_perm_queryset()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_superuser
-
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return (
-            request.user.is_active
-            and request.user.is_superuser
-            and (obj is None or not obj.is_builtin)
-        )
+        # The gate says who (platform administrators); built-in roles stay as they are.
+        builtin = obj is not None and obj.is_builtin
+        return super().has_change_permission(request, obj) and not builtin
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_change_permission(request, obj)
+        builtin = obj is not None and obj.is_builtin
+        return super().has_delete_permission(request, obj) and not builtin
 
     def save_model(self, request: HttpRequest, obj: Role, form: Any, change: bool) -> None:
         pass  # saved with its permissions in save_related

@@ -10,7 +10,7 @@ class RbacConfig(AppConfig):
         from pursight import permissions
 
         from . import signals
-        from .models import Collection, RoleAssignment
+        from .models import Collection, Role, RoleAssignment
 
         permissions.register(
             Collection,
@@ -29,4 +29,7 @@ class RbacConfig(AppConfig):
             collection_lookup="collection",
             actions={"view": manage, "add": manage, "change": manage, "delete": manage},
         )
+        # Roles act on every collection: anyone signed in reads them; only superusers write them
+        # (no codename for add/change/delete).
+        permissions.register_global(Role, actions={"view": permissions.SIGNED_IN})
         signals.connect()

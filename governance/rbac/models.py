@@ -17,7 +17,7 @@ class Collection(GovernedModel):
     """A node of the collection tree. ``path`` is the materialised chain of ids, ``/1/4/9/``."""
 
     name = models.CharField(max_length=100)
-    slug = models.SlugField(max_length=100)
+    slug = models.SlugField(max_length=100, allow_unicode=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )

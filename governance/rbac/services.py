@@ -9,7 +9,7 @@ from typing import Any
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.text import slugify
 
@@ -25,46 +25,169 @@ from .models import (
     RoleAssignment,
 )
 
+MANAGE = roles.MANAGE_COLLECTION
+SLUG_BASE_LENGTH = 90  # room for a "-<n>" suffix within the field's 100 characters
+
+
+def _is_system(actor: Any) -> bool:
+    """Management commands, migrations and fixtures act as the system (``actor=None``)."""
+    return actor is None
+
+
+def collection_slug(name: str) -> str:
+    """The slug a name suggests, in any script ("Финансы" → "финансы"); "collection" when the
+    name has no letter or digit at all (a unique suffix is added among siblings)."""
+    return slugify(name, allow_unicode=True)[:SLUG_BASE_LENGTH].strip("-_") or "collection"
+
 
 def _compute_path(collection: Collection) -> str:
     parent_path = collection.parent.path if collection.parent_id else PATH_SEP
     return f"{parent_path}{collection.pk}{PATH_SEP}"
 
 
+def _siblings(parent: Collection | None, exclude_pk: int | None) -> Any:
+    qs = Collection.objects.filter(parent=parent)
+    return qs.exclude(pk=exclude_pk) if exclude_pk is not None else qs
+
+
+def _same_name(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def _free_slug(*, actor: Any, name: str, parent: Collection | None, exclude_pk: int | None) -> str:
+    """A slug for ``name`` unused among the siblings under ``parent``.
+
+    A sibling with the same name (ignoring case) that ``actor`` can see is a validation error
+    on ``name``. A sibling the actor cannot see is never revealed: it is treated like names
+    that differ but suggest the same slug ("Sales", "Sales!"), which get a numbered suffix.
+    """
+    siblings = list(_siblings(parent, exclude_pk).values_list("pk", "name", "slug"))
+    visible = permissions.action_scope(actor, Collection, permissions.VIEW)
+    if any(
+        _same_name(other, name) and (_is_system(actor) or visible.contains(pk))
+        for pk, other, _ in siblings
+    ):
+        raise ValidationError(
+            {"name": f"A collection named '{name.strip()}' already exists at this level."}
+        )
+    taken = {slug for _, _, slug in siblings}
+    base = collection_slug(name)
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _check_placement(actor: Any, collection: Collection | None, parent: Collection | None) -> None:
+    """May ``actor`` put ``collection`` (``None``: a new one) under ``parent`` (``None``: at the
+    root)? Roots only for platform-wide Collection Admins (and superusers); otherwise only under
+    a collection the actor manages; never under the collection itself or its descendants."""
+    if (
+        collection is not None
+        and parent is not None
+        and (parent.pk == collection.pk or parent.path.startswith(collection.path))
+    ):
+        raise ValidationError(
+            {"parent": "A collection cannot be moved under itself or its descendants."}
+        )
+    if _is_system(actor):
+        return
+    if parent is None:
+        if not permissions.platform(actor, MANAGE):
+            raise permissions.PermissionDenied(
+                "Only platform administrators create root collections."
+            )
+    elif not permissions.can(actor, permissions.ADD, parent):
+        raise permissions.PermissionDenied(
+            "You may place collections only under a collection you manage."
+        )
+
+
+def _save(collection: Collection, **kwargs: Any) -> None:
+    """Save, turning a sibling's concurrent claim on the same slug into a name error."""
+    try:
+        with transaction.atomic():
+            collection.save(**kwargs)
+    except IntegrityError:
+        raise ValidationError(
+            {"name": "A collection with this name already exists at this level."}
+        ) from None
+
+
+def _forget_scopes(actor: Any) -> None:
+    """The tree changed: the actor's cached scopes (subtrees by path) are stale."""
+    if not _is_system(actor):
+        permissions.forget(actor)
+
+
+def allowed_parents(*, actor: Any, collection: Collection | None = None) -> Any:
+    """Collections ``actor`` may choose as the parent of ``collection`` (or of a new one)."""
+    qs = permissions.allowed_collections(actor, MANAGE)
+    if collection is not None and collection.pk is not None:
+        qs = qs.exclude(path__startswith=collection.path).exclude(pk=collection.pk)
+    return qs
+
+
+def may_create_roots(actor: Any) -> bool:
+    return _is_system(actor) or permissions.platform(actor, MANAGE)
+
+
+def check_collection(
+    *, actor: Any, collection: Collection, name: str, parent: Collection | None
+) -> None:
+    """Raise unless ``actor`` may create ``collection`` (unsaved) or rename/move it to ``name``
+    under ``parent``: the checks of :func:`save_collection`, for forms to show before saving."""
+    stored = Collection.objects.get(pk=collection.pk) if collection.pk is not None else None
+    if stored is not None and not _is_system(actor):
+        permissions.check(actor, permissions.CHANGE, stored)
+    if stored is None or stored.parent_id != (parent.pk if parent else None):
+        _check_placement(actor, stored, parent)
+    _free_slug(actor=actor, name=name, parent=parent, exclude_pk=collection.pk)
+
+
 @transaction.atomic
 def create_collection(
     *, actor: Any, name: str, parent: Collection | None = None, description: str = ""
 ) -> Collection:
+    _check_placement(actor, None, parent)
+    name = (name or "").strip()
     collection = Collection(
         name=name,
-        slug=slugify(name) or "collection",
+        slug=_free_slug(actor=actor, name=name, parent=parent, exclude_pk=None),
         parent=parent,
         description=description,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     collection.full_clean(exclude=["path"])
-    collection.save()
+    _save(collection)
     collection.path = _compute_path(collection)
     collection.save(update_fields=["path"])
     audit.record(actor=actor, action="collection.create", obj=collection)
+    _forget_scopes(actor)
     return collection
 
 
 @transaction.atomic
 def move_collection(*, actor: Any, collection: Collection, parent: Collection | None) -> Collection:
     """Re-parent a collection and rewrite the paths of its whole subtree."""
-    if parent is not None and parent.path.startswith(collection.path):
-        raise ValidationError("A collection cannot be moved under itself or its descendants.")
-    old_path = collection.path
+    stored = Collection.objects.select_for_update().get(pk=collection.pk)
+    if not _is_system(actor):
+        permissions.check(actor, permissions.CHANGE, stored)
+    _check_placement(actor, stored, parent)
+    old_path = stored.path
+    collection.slug = _free_slug(
+        actor=actor, name=collection.name, parent=parent, exclude_pk=collection.pk
+    )
     collection.parent = parent
     collection.path = _compute_path(collection)
-    collection.save(update_fields=["parent", "path", "updated_at"])
+    _save(collection, update_fields=["parent", "slug", "path", "updated_at"])
     descendants = list(
         Collection.objects.filter(path__startswith=old_path).exclude(pk=collection.pk)
     )
     for node in descendants:
         node.path = collection.path + node.path[len(old_path) :]
     Collection.objects.bulk_update(descendants, ["path"])
+    _forget_scopes(actor)
     audit.record(
         actor=actor,
         action="collection.move",
@@ -74,22 +197,32 @@ def move_collection(*, actor: Any, collection: Collection, parent: Collection | 
     return collection
 
 
+def _find_child(parent: Collection | None, part: str) -> Collection | None:
+    children = list(_siblings(parent, None))
+    by_name = next((c for c in children if _same_name(c.name, part)), None)
+    slug = collection_slug(part)
+    return by_name or next((c for c in children if c.slug in (part, slug)), None)
+
+
 def ensure_collection_path(*, actor: Any, path: str) -> Collection:
     """Return the collection at ``a/b/c`` (names or slugs), creating missing levels."""
     parent: Collection | None = None
-    parts = [p for p in path.strip("/").split("/") if p.strip()]
+    parts = [p.strip() for p in path.strip("/").split("/") if p.strip()]
     if not parts:
         raise ValidationError("A collection path needs at least one name, e.g. 'Finance/EMEA'.")
     for part in parts:
-        slug = slugify(part)
-        found = Collection.objects.filter(parent=parent, slug=slug).first()
-        parent = found or create_collection(actor=actor, name=part.strip(), parent=parent)
+        found = _find_child(parent, part)
+        parent = found or create_collection(actor=actor, name=part, parent=parent)
     assert parent is not None
     return parent
 
 
 def save_collection(*, actor: Any, collection: Collection) -> Collection:
-    """Create or update a collection from a form/serializer-populated instance."""
+    """Create or update a collection from a form/serializer-populated instance.
+
+    Creating or moving stays within the actor's scope (see :func:`_check_placement`); a name
+    already used by a sibling is a validation error on ``name``.
+    """
     if collection.pk is None:
         return create_collection(
             actor=actor,
@@ -97,13 +230,24 @@ def save_collection(*, actor: Any, collection: Collection) -> Collection:
             parent=collection.parent,
             description=collection.description,
         )
-    before = Collection.objects.get(pk=collection.pk)
     with transaction.atomic():
+        before = Collection.objects.select_for_update().get(pk=collection.pk)
+        if not _is_system(actor):
+            permissions.check(actor, permissions.CHANGE, before)
+        collection.name = (collection.name or "").strip()
         if before.parent_id != collection.parent_id:
             move_collection(actor=actor, collection=collection, parent=collection.parent)
-        collection.slug = slugify(collection.name) or collection.slug
+        else:
+            collection.path = before.path
+            collection.slug = _free_slug(
+                actor=actor,
+                name=collection.name,
+                parent=collection.parent,
+                exclude_pk=collection.pk,
+            )
         collection.updated_by = actor if getattr(actor, "pk", None) else None
-        collection.save()
+        collection.full_clean(exclude=["path"])
+        _save(collection)
         audit.record(
             actor=actor,
             action="collection.update",
@@ -115,6 +259,8 @@ def save_collection(*, actor: Any, collection: Collection) -> Collection:
 
 @transaction.atomic
 def delete_collection(*, actor: Any, collection: Collection) -> None:
+    if not _is_system(actor):
+        permissions.check(actor, permissions.DELETE, collection)
     if collection.children.exists() or collection.datasources.exists():
         raise ValidationError(
             "Only an empty collection (no children, no data sources) can be deleted."
@@ -124,10 +270,6 @@ def delete_collection(*, actor: Any, collection: Collection) -> None:
 
 
 # --- Roles and role assignments --------------------------------------------------------------
-
-
-def _is_system(actor: Any) -> bool:
-    return actor is None
 
 
 def _check_manages(actor: Any, collection: Collection) -> None:
@@ -273,8 +415,9 @@ def revoke_role(*, actor: Any, assignment: RoleAssignment) -> None:
     _sync_rows(collection=collection, user=user, group=group, removable=codenames)
 
 
-def _check_superuser(actor: Any) -> None:
-    if not _is_system(actor) and not getattr(actor, "is_superuser", False):
+def _check_role(actor: Any, action: str, role: Role) -> None:
+    """Roles are global: the gate lets only platform administrators write them."""
+    if not _is_system(actor) and not permissions.can(actor, action, role):
         raise permissions.PermissionDenied("Only platform administrators manage roles.")
 
 
@@ -288,13 +431,21 @@ def save_role(
     role: Role | None = None,
 ) -> Role:
     """Create a custom role, or change one (its assignments' permissions follow)."""
-    _check_superuser(actor)
+    creating = role is None or role.pk is None
+    _check_role(actor, permissions.ADD if creating else permissions.CHANGE, role or Role())
     perms = _collection_permissions(codenames)
     if role is not None and role.pk is not None:
         role = Role.objects.select_for_update().get(pk=role.pk)
-        if role.is_builtin:
-            raise ValidationError("Built-in roles cannot be changed; create a custom role.")
         before = {"name": role.name, "permissions": sorted(role_codenames(role))}
+        if role.is_builtin:
+            unchanged = (name.strip(), description, {p.codename for p in perms}) == (
+                role.name,
+                role.description,
+                set(before["permissions"]),
+            )
+            if unchanged:
+                return role  # saving a built-in role as it is changes nothing
+            raise ValidationError("Built-in roles cannot be changed; create a custom role.")
         action = "role.update"
     else:
         role, before, action = Role(is_builtin=False), {}, "role.create"
@@ -327,7 +478,7 @@ def save_role(
 
 @transaction.atomic
 def delete_role(*, actor: Any, role: Role) -> None:
-    _check_superuser(actor)
+    _check_role(actor, permissions.DELETE, role)
     if role.is_builtin:
         raise ValidationError("Built-in roles cannot be deleted.")
     if role.assignments.exists():

@@ -13,6 +13,9 @@ from .models import ScanRuleSet
 
 @admin.register(ScanRuleSet)
 class ScanRuleSetAdmin(PurSightModelAdmin):
+    """Global (registered with the gate in apps.py): any staff user reads rule sets,
+    platform-wide Data Source Admins write them."""
+
     list_display = ["name", "source_kind", "is_system", "sample_size", "sample_method"]
     list_filter = ["is_system", "source_kind", "sample_method"]
     search_fields = ["name", "description"]
@@ -44,3 +47,21 @@ class ScanRuleSetAdmin(PurSightModelAdmin):
             rule_set=obj,
             classifications=list(form.cleaned_data.get("classifications") or []),
         )
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        system = obj is not None and obj.is_system
+        return super().has_delete_permission(request, obj) and not system
+
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            # The scans that use a rule set may live in collections the user cannot see.
+            protected = ["Scans that use this rule set (give them another rule set first)"]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request: HttpRequest, obj: ScanRuleSet) -> None:
+        services.delete_rule_set(actor=request.user, rule_set=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from pursight import audit
+from pursight import audit, permissions
 
 from .matching import Selection
 from .models import ScanRuleSet
@@ -60,8 +62,11 @@ def default_rule_set(kind: str) -> ScanRuleSet:
 
 
 def save_rule_set(*, actor: Any, rule_set: ScanRuleSet, classifications: Any = None) -> ScanRuleSet:
-    """Validate and save; ``classifications`` (when given) replaces the selected ones."""
+    """Validate and save; ``classifications`` (when given) replaces the selected ones.
+
+    Rule sets are global: only platform-wide Data Source Admins (and superusers) write them."""
     creating = rule_set.pk is None
+    permissions.check(actor, permissions.ADD if creating else permissions.CHANGE, rule_set)
     before = {} if creating else audit.snapshot(ScanRuleSet.objects.get(pk=rule_set.pk))
     with transaction.atomic():
         rule_set.full_clean()
@@ -91,3 +96,20 @@ def save_rule_set(*, actor: Any, rule_set: ScanRuleSet, classifications: Any = N
             ),
         )
     return rule_set
+
+
+@transaction.atomic
+def delete_rule_set(*, actor: Any, rule_set: ScanRuleSet) -> None:
+    """Delete a custom rule set that no scan uses (system ones are the kinds' defaults)."""
+    permissions.check(actor, permissions.DELETE, rule_set)
+    if rule_set.is_system:
+        raise ValidationError("System rule sets cannot be deleted.")
+    audit.record(actor=actor, action="scanruleset.delete", obj=rule_set)
+    try:
+        with transaction.atomic():
+            rule_set.delete()
+    except ProtectedError:
+        # Never names the scans: some may live in collections the actor cannot see.
+        raise ValidationError(
+            "This rule set is used by scans; give them another rule set first."
+        ) from None

@@ -13,6 +13,10 @@ from ..models import Collection, Role, RoleAssignment
 
 
 class CollectionSerializer(serializers.ModelSerializer):
+    # Derived from the name, in any script ("финансы"): plain text in the schema, not a pattern
+    # that regex engines disagree about outside ASCII.
+    slug = serializers.CharField(read_only=True)
+
     class Meta:
         model = Collection
         fields = ["id", "name", "slug", "parent", "path", "description", "created_at", "updated_at"]

@@ -2,12 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import permissions as drf_permissions
-from rest_framework import viewsets
-from rest_framework.request import Request
-
-from pursight import permissions
-from pursight.api import GovernedModelViewSet
+from pursight.api import GovernedModelViewSet, conflict_on_refusal
 
 from .. import services
 from ..models import Collection, Role, RoleAssignment
@@ -15,6 +10,9 @@ from .serializers import CollectionSerializer, RoleAssignmentSerializer, RoleSer
 
 
 class CollectionViewSet(GovernedModelViewSet):
+    """The collection tree. Creating and moving stay within the user's scope (checked by the
+    services): roots only for platform administrators, a parent only one the user manages."""
+
     queryset = Collection.objects.all()
     serializer_class = CollectionSerializer
     filterset_fields = ["parent"]
@@ -22,11 +20,6 @@ class CollectionViewSet(GovernedModelViewSet):
     ordering_fields = ["path", "name"]
 
     def perform_create(self, serializer: Any) -> None:
-        parent = serializer.validated_data.get("parent")
-        if parent is None or not permissions.can(self.request.user, "add", parent):
-            raise permissions.PermissionDenied(
-                "You may create collections only under a collection you manage."
-            )
         serializer.instance = services.create_collection(
             actor=self.request.user, **serializer.validated_data
         )
@@ -35,15 +28,11 @@ class CollectionViewSet(GovernedModelViewSet):
         instance = serializer.instance
         for key, value in serializer.validated_data.items():
             setattr(instance, key, value)
-        parent = instance.parent
-        if parent is not None and not permissions.can(self.request.user, "change", parent):
-            raise permissions.PermissionDenied(
-                "You may move a collection only under one you manage."
-            )
-        services.save_collection(actor=self.request.user, collection=instance)
+        serializer.instance = services.save_collection(actor=self.request.user, collection=instance)
 
     def perform_destroy(self, instance: Collection) -> None:
-        services.delete_collection(actor=self.request.user, collection=instance)
+        with conflict_on_refusal():
+            services.delete_collection(actor=self.request.user, collection=instance)
 
 
 class RoleAssignmentViewSet(GovernedModelViewSet):
@@ -65,20 +54,13 @@ class RoleAssignmentViewSet(GovernedModelViewSet):
         services.revoke_role(actor=self.request.user, assignment=instance)
 
 
-class ReadOrSuperuser(drf_permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if request.method in drf_permissions.SAFE_METHODS:
-            return True
-        return bool(request.user.is_active and request.user.is_superuser)
-
-
-class RoleViewSet(viewsets.ModelViewSet):
-    """Roles are named sets of collection permissions; everyone signed in reads them, platform
-    administrators define custom ones. Built-in roles are read-only."""
+class RoleViewSet(GovernedModelViewSet):
+    """Roles are named sets of collection permissions, global to the platform: everyone signed
+    in reads them, platform administrators define custom ones (the gate's registration of
+    ``rbac.Role``). Built-in roles are read-only."""
 
     queryset = Role.objects.prefetch_related("permissions")
     serializer_class = RoleSerializer
-    permission_classes = [drf_permissions.IsAuthenticated, ReadOrSuperuser]
     filterset_fields = ["is_builtin"]
     search_fields = ["name", "description"]
 
@@ -105,4 +87,5 @@ class RoleViewSet(viewsets.ModelViewSet):
         )
 
     def perform_destroy(self, instance: Role) -> None:
-        services.delete_role(actor=self.request.user, role=instance)
+        with conflict_on_refusal():
+            services.delete_role(actor=self.request.user, role=instance)

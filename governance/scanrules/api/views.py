@@ -2,20 +2,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import permissions, viewsets
+from pursight.api import GovernedModelViewSet, conflict_on_refusal
 
 from .. import services
 from ..models import ScanRuleSet
 from .serializers import ScanRuleSetSerializer
 
 
-class ScanRuleSetViewSet(viewsets.ModelViewSet):
-    """Rule sets are shared configuration: any signed-in user reads them; writing needs the
-    model permission (granted to platform administrators)."""
+class ScanRuleSetViewSet(GovernedModelViewSet):
+    """Rule sets are shared by every collection's scans: any signed-in user reads them; writing
+    needs ``manage_datasources`` platform-wide (the gate's registration of
+    ``scanrules.ScanRuleSet``)."""
 
     queryset = ScanRuleSet.objects.prefetch_related("classifications")
     serializer_class = ScanRuleSetSerializer
-    permission_classes = [permissions.IsAuthenticated, permissions.DjangoModelPermissions]
     filterset_fields = ["source_kind", "is_system"]
 
     def perform_create(self, serializer: Any) -> None:
@@ -36,3 +36,7 @@ class ScanRuleSetViewSet(viewsets.ModelViewSet):
         services.save_rule_set(
             actor=self.request.user, rule_set=instance, classifications=classifications
         )
+
+    def perform_destroy(self, instance: ScanRuleSet) -> None:
+        with conflict_on_refusal():
+            services.delete_rule_set(actor=self.request.user, rule_set=instance)
