@@ -11,6 +11,11 @@ the start of the run to the catalog committed) and the child's peak RSS.
 
 The catalog database is PostgreSQL ``pursight_bench`` (created and dropped) unless
 ``--catalog-url`` is given.
+
+The SQLite files are built (once, then reused) in ``--build-dir`` (``$PURSIGHT_BENCH_BUILD_DIR``,
+by default ``pursight-bench-<uid>`` in the system's temporary directory). PurSight refuses file
+sources inside its own tree, so the directory must lie outside the project; it is passed to the
+child processes as a file source root (``PURSIGHT_FILE_SOURCE_ROOTS``).
 """
 
 from __future__ import annotations
@@ -23,21 +28,51 @@ import resource
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "benchmarks" / "classification"
-BUILD = ROOT / "bench" / "build"
+DEFAULT_BUILD = Path(tempfile.gettempdir()) / f"pursight-bench-{os.getuid()}"
+BENCH_COLLECTION = "Bench"
 PG_ADMIN = os.environ.get(
     "PURSIGHT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 
 
-def build_public() -> Path:
-    target = BUILD / "public.sqlite"
+def build_dir(path: str) -> Path:
+    """The directory for the SQLite targets: outside the project, where PurSight refuses them."""
+    build = Path(path or os.environ.get("PURSIGHT_BENCH_BUILD_DIR") or DEFAULT_BUILD)
+    build = Path(os.path.realpath(build.expanduser()))
+    if build == ROOT or ROOT in build.parents:
+        raise SystemExit(
+            f"--build-dir {build} lies inside the project ({ROOT}), where PurSight refuses "
+            "file-based sources; pick a directory outside it."
+        )
+    if "," in str(build):
+        raise SystemExit(f"--build-dir {build}: a comma cannot be passed in a list setting.")
+    build.mkdir(parents=True, exist_ok=True)
+    return build
+
+
+def child_env(catalog_url: str, build: Path) -> dict[str, str]:
+    """The environment of the child processes: the catalog, and the build directory as a file
+    source root (besides any configured ones)."""
+    roots = [r for r in os.environ.get("PURSIGHT_FILE_SOURCE_ROOTS", "").split(",") if r.strip()]
+    env = {
+        **os.environ,
+        "DATABASE_URL": catalog_url,
+        "LOG_LEVEL": "WARNING",
+        "PURSIGHT_FILE_SOURCE_ROOTS": ",".join([*roots, str(build)]),
+    }
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def build_public(build: Path) -> Path:
+    target = build / "public.sqlite"
     if not target.exists():
-        BUILD.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [sys.executable, str(SHARED / "generate.py"), "--sqlite", str(target)],
             check=True,
@@ -55,7 +90,7 @@ def tables_of(con: sqlite3.Connection) -> list[tuple[str, str]]:
 
 
 def build_sqlite_copies(public: Path, copies: int) -> Path:
-    target = BUILD / f"scan{copies}.sqlite"
+    target = public.parent / f"scan{copies}.sqlite"
     if target.exists():
         return target
     src = sqlite3.connect(public)
@@ -139,10 +174,10 @@ def child(source_name: str) -> None:
     import django
 
     django.setup()
-    from governance.datasources.models import DataSource
+    from governance.datasources.services import find_datasource
     from governance.scans import services
 
-    source = DataSource.objects.get(name=source_name)
+    source = find_datasource(source_name, BENCH_COLLECTION)
     services.warm_up()  # what a Celery worker does when it starts (governance.scans.tasks)
     scan = services.default_scan(actor=None, source=source)
     run = services.start_scan(actor=None, scan=scan, enqueue=False)
@@ -201,6 +236,12 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=20)
     parser.add_argument("--targets", default="sqlite,postgresql")
     parser.add_argument("--catalog-url", default="")
+    parser.add_argument(
+        "--build-dir",
+        default="",
+        help="Where the SQLite targets are built, outside the project "
+        f"(default: $PURSIGHT_BENCH_BUILD_DIR or {DEFAULT_BUILD}).",
+    )
     parser.add_argument("--child")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
@@ -211,7 +252,8 @@ def main() -> None:
 
     import psycopg
 
-    public = build_public()
+    build = build_dir(args.build_dir)
+    public = build_public(build)
     targets = {}
     if "sqlite" in args.targets:
         targets["bench-sqlite"] = f"sqlite:///{build_sqlite_copies(public, args.copies)}"
@@ -226,15 +268,23 @@ def main() -> None:
             admin.execute('CREATE DATABASE "pursight_bench"')
         catalog_url = PG_ADMIN.rsplit("/", 1)[0] + "/pursight_bench"
         drop = True
-    env = {**os.environ, "DATABASE_URL": catalog_url, "LOG_LEVEL": "WARNING"}
-    env.pop("REDIS_URL", None)
+    env = child_env(catalog_url, build)
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=env, check=True)
     results = []
     try:
         for name, url in targets.items():
             subprocess.run(
-                [*manage, "add_datasource", "--name", name, "--url", url, "--collection", "Bench"],
+                [
+                    *manage,
+                    "add_datasource",
+                    "--name",
+                    name,
+                    "--url",
+                    url,
+                    "--collection",
+                    BENCH_COLLECTION,
+                ],
                 env=env,
                 check=True,
                 stdout=subprocess.DEVNULL,

@@ -101,9 +101,15 @@ def grant() -> Callable[..., None]:
 
 
 @pytest.fixture
-def make_source(db: Any, make_collection: Callable[..., Any]) -> Callable[..., Any]:
+def make_source(
+    db: Any, make_collection: Callable[..., Any], settings: Any, tmp_path_factory: Any
+) -> Callable[..., Any]:
     from governance.datasources.services import register_datasource
 
+    # File-based sources are confined to PURSIGHT_FILE_SOURCE_ROOTS: allow the session's
+    # temporary directory (every tmp_path lives below it) for the rest of the test.
+    base = tmp_path_factory.getbasetemp()
+    settings.PURSIGHT_FILE_SOURCE_ROOTS = [str(base)]
     counter = {"n": 0}
 
     def make(
@@ -117,7 +123,7 @@ def make_source(db: Any, make_collection: Callable[..., Any]) -> Callable[..., A
         fields = {
             "name": name or f"source{counter['n']}",
             "kind": "sqlite",
-            "database": str(path) if path is not None else "/nonexistent.sqlite",
+            "database": str(path) if path is not None else str(base / "nonexistent.sqlite"),
             "collection": collection or make_collection(f"coll{counter['n']}"),
         }
         fields.update(kw)

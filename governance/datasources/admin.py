@@ -4,7 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from unfold.decorators import action, display
 
@@ -63,6 +63,7 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
     autocomplete_fields = ["owner"]
     readonly_fields = [
         "password_status",
+        "secret_options_status",
         "last_test_at",
         "last_test_ok",
         "last_test_message",
@@ -70,6 +71,7 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
     ]
     actions = ["test_connections"]
     actions_detail = ["test_connection_detail"]
+    detail_gate_actions = {"test_connection_detail": "test"}
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
         return [
@@ -86,6 +88,7 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
                         "clear_password",
                         "password_status",
                         "options",
+                        "secret_options_status",
                     ]
                 },
             ),
@@ -112,6 +115,14 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
     def password_status(self, obj: DataSource) -> str:
         return "Stored (encrypted)" if obj and obj.has_password else "None"
 
+    @display(description="Secret options")
+    def secret_options_status(self, obj: DataSource) -> str:
+        return "Stored (encrypted)" if obj and obj.has_secret_options else "None"
+
+    def has_test_permission(self, request: HttpRequest) -> bool:
+        """The "Test connection" bulk action: offered to those who may test some source."""
+        return permissions.can_any(request.user, DataSource, "test")
+
     def save_service(self, request: HttpRequest, obj: DataSource, form: Any, change: bool) -> None:
         data = {
             name: form.cleaned_data[name]
@@ -133,13 +144,23 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
         outcome = services.test_connection(actor=request.user, source=source)
         self.report(request, outcome.ok, f"{source.name}: {outcome.message}")
 
-    @admin.action(description="Test connection")
+    @admin.action(description="Test connection", permissions=["test"])
     def test_connections(self, request: HttpRequest, queryset: Any) -> None:
         for source in permissions.restrict(queryset, request.user, "test"):
             self._test(request, source)
 
     @action(description="Test connection", url_path="test-connection", icon="cable")
-    def test_connection_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+    def test_connection_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         source = self.gated_object(request, object_id, "test")
-        self._test(request, source)
-        return redirect(self.change_url(source))
+
+        def act() -> HttpResponse:
+            self._test(request, source)
+            return redirect(self.change_url(source))
+
+        return self.confirm_or_act(
+            request,
+            source,
+            title="Test connection",
+            question=f"Connect to the data source '{source.name}' now?",
+            act=act,
+        )

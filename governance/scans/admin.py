@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
@@ -56,6 +56,7 @@ class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
 
     actions = [*DataSourceAdmin.actions, "scan_now"]
     actions_detail = [*DataSourceAdmin.actions_detail, "scan_detail"]
+    detail_gate_actions = {**DataSourceAdmin.detail_gate_actions, "scan_detail": "scan"}
     list_display = [*DataSourceAdmin.list_display, "browse"]
 
     @display(description="Catalog")
@@ -71,17 +72,30 @@ class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
             obj.pk,
         )
 
-    @admin.action(description="Scan now")
+    def has_scan_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_any(request.user, DataSource, "scan")
+
+    @admin.action(description="Scan now", permissions=["scan"])
     def scan_now(self, request: HttpRequest, queryset: Any) -> None:
         for source in permissions.restrict(queryset, request.user, "scan"):
             self.started(request, self.call_service(request, _start_default, source=source))
 
     @action(description="Scan now", url_path="scan", icon="radar")
-    def scan_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+    def scan_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         source = self.gated_object(request, object_id, "scan")
-        run = self.call_service(request, _start_default, source=source)
-        self.started(request, run)
-        return self.run_redirect(run, source)
+
+        def act() -> HttpResponse:
+            run = self.call_service(request, _start_default, source=source)
+            self.started(request, run)
+            return self.run_redirect(run, source)
+
+        return self.confirm_or_act(
+            request,
+            source,
+            title="Scan now",
+            question=f"Start a scan of the data source '{source.name}' now?",
+            act=act,
+        )
 
 
 class RunInline(GovernedTabularInline):
@@ -112,6 +126,7 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
     fields = ["name", "datasource", "rule_set", "description"]
     actions = ["run_scans"]
     actions_detail = ["run_detail"]
+    detail_gate_actions = {"run_detail": "run"}
     inlines = [RunInline]
 
     def get_queryset(self, request: HttpRequest):
@@ -126,17 +141,30 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
     def last_run(self, obj: Scan) -> Any:
         return obj.last_run_at
 
-    @admin.action(description="Run scan")
+    def has_run_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_any(request.user, Scan, "run")
+
+    @admin.action(description="Run scan", permissions=["run"])
     def run_scans(self, request: HttpRequest, queryset: Any) -> None:
         for scan in permissions.restrict(queryset, request.user, "run"):
             self.started(request, self.call_service(request, _start, scan=scan))
 
     @action(description="Run now", url_path="run", icon="play_arrow")
-    def run_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+    def run_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         scan = self.gated_object(request, object_id, "run")
-        run = self.call_service(request, _start, scan=scan)
-        self.started(request, run)
-        return self.run_redirect(run, scan)
+
+        def act() -> HttpResponse:
+            run = self.call_service(request, _start, scan=scan)
+            self.started(request, run)
+            return self.run_redirect(run, scan)
+
+        return self.confirm_or_act(
+            request,
+            scan,
+            title="Run now",
+            question=f"Start a run of the scan '{scan}' now?",
+            act=act,
+        )
 
 
 class SchemaChangeInline(GovernedTabularInline):
@@ -239,20 +267,33 @@ class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
         """The Cancel button: only on a queued or running run the user may cancel."""
         if object_id is None:
             return True
-        run = (
-            permissions.restrict(ScanRun.objects.all(), request.user, "cancel")
-            .filter(pk=object_id)
-            .only("state")
-            .first()
-        )
+        try:
+            run = (
+                permissions.restrict(ScanRun.objects.all(), request.user, "cancel")
+                .filter(pk=object_id)
+                .only("state")
+                .first()
+            )
+        except (ValueError, TypeError, ValidationError):  # not an id: like a missing run
+            return False
         return run is not None and run.state in (RunState.QUEUED, RunState.RUNNING)
 
     @action(description="Cancel", url_path="cancel", icon="stop", permissions=["cancel"])
-    def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponseRedirect:
+    def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
         run = self.gated_object(request, object_id, "cancel")
-        if self.call_service(request, self._cancel, run=run):
-            self.report(request, True, f"Run #{run.pk}: cancel requested.")
-        return redirect(self.change_url(run))
+
+        def act() -> HttpResponse:
+            if self.call_service(request, self._cancel, run=run):
+                self.report(request, True, f"Run #{run.pk}: cancel requested.")
+            return redirect(self.change_url(run))
+
+        return self.confirm_or_act(
+            request,
+            run,
+            title="Cancel",
+            question=f"Cancel scan run #{run.pk} of {run.scan}?",
+            act=act,
+        )
 
 
 @admin.register(SchemaChange)

@@ -280,12 +280,13 @@ def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
     run = _claim(run_id, worker)
     if run is None:
         return ScanRun.objects.filter(pk=run_id).first()
+    started = time.monotonic()
     try:
         _execute(run)
     except ScanCancelled:
         _finish(run, RunState.CANCELLED, "Cancelled by request; batches already scanned are kept.")
     except ConnectorError as exc:
-        _finish(run, RunState.FAILED, f"{exc.code.value}: {exc}")
+        _finish(run, RunState.FAILED, _connector_failure(run, exc, started))
     except SoftTimeLimitExceeded:
         _finish(
             run, RunState.FAILED, "The scan hit its time limit; batches already scanned are kept."
@@ -299,6 +300,33 @@ def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
         _finish(run, RunState.SUCCEEDED)
     log.info("scan.finished run=%s state=%s", run.pk, run.state)
     return run
+
+
+def _connector_failure(run: ScanRun, exc: ConnectorError, started: float) -> str:
+    """The run's error for a connector failure, as anyone who may view the run may read it.
+
+    The row, the API, the admin, the live feed and the audit trail all show it, so it is the
+    public wording of test connection (:func:`datasources.public_outcome`): one message for a
+    closed port, a web server or another service, so that scans cannot map a network. The
+    connector's own words go to the server log. Like test connection for users who are not
+    platform administrators, such a failure ends no sooner than the connect timeout, so that
+    the run's duration tells no more than its message."""
+    log.warning(
+        "scan.connector_failed run=%s datasource=%s code=%s message=%s detail=%s",
+        run.pk,
+        run.datasource_id,
+        exc.code.value,
+        exc.message,
+        exc.detail,
+    )
+    # (A source deleted meanwhile takes its runs with it; the fallback only avoids a crash.)
+    source = DataSource.objects.filter(pk=run.datasource_id).only("kind").first() or DataSource()
+    failure = datasources.TestOutcome(ok=False, message=exc.message, code=exc.code.value)
+    public = datasources.public_outcome(source, failure)
+    if public is not failure:
+        timeout = settings.PURSIGHT_SCAN["CONNECT_TIMEOUT"]
+        time.sleep(max(0.0, timeout - (time.monotonic() - started)))
+    return f"{public.code}: {public.message}"
 
 
 # Callables returning strings that, when they change, make every table be sampled again; higher

@@ -210,6 +210,15 @@ PURSIGHT_SCAN = {
     "CLASSIFY_IN_HELPER": env.bool("PURSIGHT_SCAN_CLASSIFY_IN_HELPER", default=True),
 }
 
+# --- File-based data sources (SQLite) ---
+# Data sources may be files only inside these directories (absolute paths). Empty: no file-based
+# source can be registered or opened. PurSight's own database, var directory and code are refused
+# even inside a root. In development the demo's directory is the default root.
+PURSIGHT_DEMO_DIR = Path(env.str("PURSIGHT_DEMO_DIR", default=str(VAR_DIR / "demo")))
+PURSIGHT_FILE_SOURCE_ROOTS = env.list(
+    "PURSIGHT_FILE_SOURCE_ROOTS", default=[str(PURSIGHT_DEMO_DIR)] if DEBUG else []
+)
+
 # --- API ---
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -225,7 +234,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "pursight.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "pursight.filters.GatedFilterBackend",
         "rest_framework.filters.SearchFilter",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -242,6 +251,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "pursight.core.schema.document_errors",
+    ],
     # Choice sets shared by several fields, or named alike in several apps, get one name each.
     "ENUM_NAME_OVERRIDES": {
         "SchemaChangeAssetTypeEnum": "governance.scans.choices.AssetType",

@@ -13,6 +13,9 @@ if len(SECRET_KEY) < 50:
 if not CREDENTIALS_KEYS:
     raise ImproperlyConfigured("PURSIGHT_CREDENTIALS_KEYS must be set in production.")
 
+# No file-based data source unless directories are configured (never the demo's by default).
+PURSIGHT_FILE_SOURCE_ROOTS = env.list("PURSIGHT_FILE_SOURCE_ROOTS", default=[])
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)

@@ -74,10 +74,13 @@ def test_steward_tests_a_connection_scans_and_browses(
     assert "shop" in body and "payroll" not in body
 
     browser.get(f"{live_server.url}/admin/datasources/datasource/{source.pk}/change/")
+    # Actions that change something ask first and act only on the confirming POST.
     browser.find_element(By.PARTIAL_LINK_TEXT, "Test connection").click()
+    browser.find_element(By.CSS_SELECTOR, "#confirm-action [type=submit]").click()
     assert "shop: Connected in" in browser.find_element(By.TAG_NAME, "body").text
 
     browser.find_element(By.PARTIAL_LINK_TEXT, "Scan now").click()
+    browser.find_element(By.CSS_SELECTOR, "#confirm-action [type=submit]").click()
     assert "Scan run #" in browser.find_element(By.TAG_NAME, "body").text
     deadline = time.monotonic() + 90  # the first scan of a process may load the classifier
     while "Succeeded" not in browser.find_element(By.TAG_NAME, "body").text:

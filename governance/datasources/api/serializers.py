@@ -13,6 +13,15 @@ class DataSourceSerializer(serializers.ModelSerializer):
         help_text="Write-only. Omit to keep the stored password; empty string clears it.",
     )
     has_password = serializers.BooleanField(read_only=True)
+    options = serializers.JSONField(
+        required=False,
+        help_text=(
+            "Driver options, an object of names and scalar values. Secret-like options (names "
+            "with pass, secret, token, key, credential…) are write-only: stored encrypted, never "
+            "returned; omit one to keep it, give it an empty string to remove it."
+        ),
+    )
+    has_secret_options = serializers.BooleanField(read_only=True)
     collection_name = serializers.CharField(source="collection.name", read_only=True)
 
     class Meta:
@@ -28,6 +37,7 @@ class DataSourceSerializer(serializers.ModelSerializer):
             "password",
             "has_password",
             "options",
+            "has_secret_options",
             "collection",
             "collection_name",
             "owner",

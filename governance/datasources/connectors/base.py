@@ -7,11 +7,21 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Protocol, Self
 from urllib.parse import quote, quote_plus
 
 DEFAULT_PORTS: dict[str, int] = {"postgresql": 5432, "mysql": 3306}
 REDACTED = "***"
+#: Option keys whose values are secrets (``sslpassword``, ``ssl_key``…): stored encrypted,
+#: never shown, scrubbed from messages.
+SECRET_OPTION = re.compile(r"pass|secret|token|key|cred|private|auth", re.IGNORECASE)
+#: Option values must be plain scalars (a driver gets them as text).
+SCALARS = (str, int, float, bool)
+
+
+def is_secret_option(key: str) -> bool:
+    """Is ``key`` a secret-like connection option (password, secret, token, key, credential…)?"""
+    return bool(SECRET_OPTION.search(str(key)))
 
 
 class ErrorCode(enum.StrEnum):
@@ -42,6 +52,16 @@ def scrub(text: str, *secrets: str) -> str:
         for form in sorted(forms, key=len, reverse=True):
             text = text.replace(form, REDACTED)
     return text
+
+
+class FileAccessLike(Protocol):
+    """What a connector asks of :class:`~.files.FileAccess` (kept here to avoid a cycle)."""
+
+    def resolve(self, path: str) -> str: ...
+
+    def check_identity(self, real: str, shown: str) -> None: ...
+
+    def check_not_protected(self, path: str) -> None: ...
 
 
 class ConnectorError(Exception):
@@ -91,11 +111,24 @@ class ConnectionParams:
     options: dict[str, Any] = field(default_factory=dict, hash=False)
 
     def __repr__(self) -> str:
+        options = (
+            {k: REDACTED if is_secret_option(k) else v for k, v in self.options.items()}
+            if isinstance(self.options, dict)
+            else self.options
+        )
         return (
             f"ConnectionParams(kind={self.kind!r}, host={self.host!r}, port={self.port!r}, "
             f"database={self.database!r}, username={self.username!r}, "
-            f"password={REDACTED if self.password else ''!r}, options={self.options!r})"
+            f"password={REDACTED if self.password else ''!r}, options={options!r})"
         )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        """The password and the values of secret-like options (to scrub from messages)."""
+        values = [self.password]
+        if isinstance(self.options, dict):
+            values += [str(v) for k, v in self.options.items() if is_secret_option(k)]
+        return tuple(v for v in values if v)
 
     @property
     def where(self) -> str:
@@ -144,6 +177,7 @@ class Connector(ABC):
     """A read-only connection to one database; use as a context manager."""
 
     kind: ClassVar[str]
+    options_allowed: ClassVar[frozenset[str]] = frozenset()  # driver options a source may set
 
     def __init__(
         self,
@@ -151,6 +185,7 @@ class Connector(ABC):
         *,
         connect_timeout: int = 10,
         statement_timeout: int = 30,
+        file_access: FileAccessLike | None = None,
     ) -> None:
         for name, value in (
             ("connect_timeout", connect_timeout),
@@ -163,6 +198,37 @@ class Connector(ABC):
         self.params = params
         self.connect_timeout = connect_timeout
         self.statement_timeout = statement_timeout
+        # Where files may be read (SQLite databases, TLS key files); None: nowhere.
+        self.file_access = file_access
+
+    @classmethod
+    def check_file_options(cls, options: dict[str, Any], access: FileAccessLike) -> None:
+        """Refuse options naming files the connector may not read (none by default)."""
+        return None
+
+    @classmethod
+    def check_options(cls, options: Any) -> None:
+        """Refuse options that are not a flat object of scalar values with supported keys."""
+        if not isinstance(options, dict):
+            raise ConnectorError(
+                ErrorCode.INVALID_CONFIG,
+                'Options must be an object of names and values, e.g. {"sslmode": "require"}.',
+            )
+        nested = sorted(str(k) for k, v in options.items() if not isinstance(v, SCALARS))
+        if nested:
+            raise ConnectorError(
+                ErrorCode.INVALID_CONFIG,
+                f"Option value(s) of {', '.join(map(repr, nested))} must be text, a number or "
+                "true/false (no lists, objects or null).",
+            )
+        unknown = sorted(str(k) for k in options if k not in cls.options_allowed)
+        if unknown:
+            allowed = ", ".join(sorted(cls.options_allowed)) or "none"
+            raise ConnectorError(
+                ErrorCode.INVALID_CONFIG,
+                f"Unsupported option(s) {', '.join(map(repr, unknown))} for "
+                f"{getattr(cls, 'kind', 'this kind')}; supported: {allowed}.",
+            )
 
     def __enter__(self) -> Self:
         return self

@@ -54,6 +54,7 @@ class MySQLConnector(SQLAlchemyConnector):
     options_allowed = frozenset(
         {"ssl_ca", "ssl_cert", "ssl_key", "ssl_verify_cert", "ssl_verify_identity", "ssl_disabled"}
     )
+    file_options = frozenset({"ssl_ca", "ssl_cert", "ssl_key"})
 
     def engine_kwargs(self) -> dict[str, Any]:
         connect_args: dict[str, Any] = {

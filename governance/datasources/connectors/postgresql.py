@@ -69,6 +69,7 @@ class PostgreSQLConnector(SQLAlchemyConnector):
             "channel_binding",
         }
     )
+    file_options = frozenset({"sslrootcert", "sslcert", "sslkey", "sslcrl"})
     view_kind = ObjectKind.ANY_VIEW  # views and materialized views
 
     def engine_kwargs(self) -> dict[str, Any]:

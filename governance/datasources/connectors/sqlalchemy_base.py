@@ -23,11 +23,13 @@ from .base import (
     Connector,
     ConnectorError,
     ErrorCode,
+    FileAccessLike,
     TableInfo,
     one_line,
     scrub,
     to_text,
 )
+from .files import FileAccess
 
 Phase = Literal["connect", "query"]
 #: Names per batched reflection call when an ``include`` filter picked some of a schema.
@@ -39,7 +41,8 @@ class SQLAlchemyConnector(Connector):
 
     driver: ClassVar[str]  # SQLAlchemy drivername, e.g. "postgresql+psycopg"
     system_schemas: ClassVar[frozenset[str]] = frozenset()
-    options_allowed: ClassVar[frozenset[str]] = frozenset()  # driver options a source may set
+    #: Options naming files the driver reads (TLS certificates and keys).
+    file_options: ClassVar[frozenset[str]] = frozenset()
     view_kind: ClassVar[ObjectKind] = ObjectKind.VIEW
 
     def __init__(
@@ -48,9 +51,13 @@ class SQLAlchemyConnector(Connector):
         *,
         connect_timeout: int = 10,
         statement_timeout: int = 30,
+        file_access: FileAccessLike | None = None,
     ) -> None:
         super().__init__(
-            params, connect_timeout=connect_timeout, statement_timeout=statement_timeout
+            params,
+            connect_timeout=connect_timeout,
+            statement_timeout=statement_timeout,
+            file_access=file_access,
         )
         self._engine: Engine | None = None
         # One connection for the connector's lifetime: a scan samples a thousand tables, and a
@@ -67,13 +74,20 @@ class SQLAlchemyConnector(Connector):
             isinstance(p.port, bool) or not isinstance(p.port, int) or not 0 < p.port < 65536
         ):
             raise self.invalid("the port must be a number from 1 to 65535")
-        unknown = sorted(set(p.options) - self.options_allowed)
-        if unknown:
-            allowed = ", ".join(sorted(self.options_allowed)) or "none"
-            raise self.invalid(
-                f"unsupported option(s) {', '.join(map(repr, unknown))} "
-                f"for {self.kind}; supported: {allowed}"
-            )
+        try:
+            self.check_options(p.options)
+        except ConnectorError as exc:
+            raise self.invalid(exc.message[:1].lower() + exc.message[1:].rstrip(".")) from None
+        self.check_file_options(p.options, self.file_access or FileAccess())
+
+    @classmethod
+    def check_file_options(cls, options: dict[str, Any], access: FileAccessLike) -> None:
+        """Options naming files (TLS certificates and keys) must not point at PurSight's own."""
+        for key in sorted(cls.file_options & set(options)):
+            value = str(options[key])
+            if key == "sslrootcert" and value == "system":  # libpq: the system's CA store
+                continue
+            access.check_not_protected(value)
 
     def url(self) -> URL:
         p = self.params
@@ -174,7 +188,7 @@ class SQLAlchemyConnector(Connector):
         return ConnectorError(
             ErrorCode.INVALID_CONFIG,
             f"Invalid connection settings for {self.params.where}: {reason}.",
-            secrets=(self.params.password,),
+            secrets=self.params.secrets,
         )
 
     def translate(
@@ -187,7 +201,7 @@ class SQLAlchemyConnector(Connector):
         if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
             orig = exc.orig
         p = self.params
-        text = scrub(one_line(self.driver_text(orig)), p.password)
+        text = scrub(one_line(self.driver_text(orig)), *p.secrets)
         if isinstance(exc, sa.exc.NoSuchTableError):
             code: ErrorCode | None = ErrorCode.OBJECT_MISSING
         else:
@@ -220,7 +234,7 @@ class SQLAlchemyConnector(Connector):
             message = f"Invalid connection settings for {where} ({reason})"
         else:
             message = f"Database driver error on {subject} ({reason})"
-        return ConnectorError(code, message, detail=text, secrets=(p.password,))
+        return ConnectorError(code, message, detail=text, secrets=p.secrets)
 
     @staticmethod
     def driver_text(orig: BaseException) -> str:

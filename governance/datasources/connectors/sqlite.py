@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL, Connection
 
 from .base import ConnectorError, ErrorCode
+from .files import FileAccess
 from .registry import register
 from .sqlalchemy_base import Phase, SQLAlchemyConnector
 
@@ -41,10 +42,17 @@ class SQLiteConnector(SQLAlchemyConnector):
         super().validate()
         if not self.params.database or self.params.database.startswith(":memory:"):
             raise self.invalid("a SQLite source needs a database file path")
+        self.resolve()
+
+    def resolve(self) -> Path:
+        """The resolved file, confined to the allowed roots (checked again at every open, so
+        that a file replaced by a link after registration is refused)."""
+        access = self.file_access or FileAccess()
+        return Path(access.resolve(self.params.database))
 
     @property
     def path(self) -> Path:
-        return Path(self.params.database).expanduser().resolve()
+        return self.resolve()
 
     def url(self) -> URL:
         return URL.create(self.driver)  # the file is opened by creator()
@@ -54,7 +62,8 @@ class SQLiteConnector(SQLAlchemyConnector):
 
     def open_file(self) -> sqlite3.Connection:
         """Open the file read-only; refuse (DATABASE_MISSING) rather than create it."""
-        path = self.path
+        path = self.resolve()
+        (self.file_access or FileAccess()).check_identity(str(path), self.params.database)
         if not path.exists():
             raise ConnectorError(
                 ErrorCode.DATABASE_MISSING,
@@ -128,7 +137,7 @@ class SQLiteConnector(SQLAlchemyConnector):
         write changes them, so every table shares the token."""
         if schema != "main":
             return {}
-        path = Path(self.params.database).expanduser()
+        path = self.resolve()
         parts = []
         for file in (path, path.with_name(path.name + "-wal")):
             try:

@@ -72,15 +72,63 @@ def test_create_stores_password_encrypted_and_never_returns_it(setup):
     assert stored.get_password() == "s3cr3t-pw"
 
 
-def test_create_in_a_collection_without_the_right_is_refused(setup):
+def test_a_hidden_collection_answers_like_a_missing_one(setup):
+    """A collection the user cannot see: the same 400 as an id that does not exist, no name."""
     client = client_for(setup["steward"])
-    response = client.post(
+
+    def create(collection_id):
+        return client.post(
+            "/api/v1/datasources/",
+            {"name": "x", "kind": "sqlite", "database": "/tmp/x.db", "collection": collection_id},
+            format="json",
+        )
+
+    hidden, missing = create(setup["hr"].pk), create(999999)
+    assert hidden.status_code == missing.status_code == 400
+    assert hidden.json()["collection"] == [
+        f'Invalid pk "{setup["hr"].pk}" - object does not exist.'
+    ]
+    assert missing.json()["collection"] == ['Invalid pk "999999" - object does not exist.']
+    assert "HR" not in hidden.content.decode()
+    assert not DataSource.objects.filter(name="x").exists()
+
+
+def test_a_visible_collection_without_the_right_is_403_without_its_name(setup, grant):
+    grant(setup["steward"], "view_catalog", setup["hr"])  # sees HR, may not manage sources there
+    response = client_for(setup["steward"]).post(
         "/api/v1/datasources/",
-        {"name": "x", "kind": "sqlite", "database": "/tmp/x.db", "collection": setup["hr"].pk},
+        {
+            "name": "x",
+            "kind": "postgresql",
+            "host": "db",
+            "database": "x",
+            "collection": setup["hr"].pk,
+        },
         format="json",
     )
     assert response.status_code == 403
+    assert "HR" not in response.content.decode()
     assert not DataSource.objects.filter(name="x").exists()
+
+
+def test_the_service_answers_a_hidden_collection_like_a_missing_one(setup):
+    """Behind the API's own field check, the service says the same (admin, scripts)."""
+    from django.core.exceptions import ValidationError
+
+    from governance.datasources import services
+
+    with pytest.raises(ValidationError) as info:
+        services.register_datasource(
+            actor=setup["steward"],
+            name="payroll",  # also the name of HR's hidden source: no "already exists"
+            kind="postgresql",
+            host="db",
+            database="x",
+            collection=setup["hr"],
+        )
+    assert info.value.message_dict == {
+        "collection": [f'Invalid pk "{setup["hr"].pk}" - object does not exist.']
+    }
 
 
 def test_moving_a_source_out_of_reach_is_refused(setup):
@@ -88,9 +136,28 @@ def test_moving_a_source_out_of_reach_is_refused(setup):
     response = client.patch(
         f"/api/v1/datasources/{setup['source'].pk}/", {"collection": setup["hr"].pk}, format="json"
     )
-    assert response.status_code == 403
+    assert response.status_code == 400 and "does not exist" in str(response.json()["collection"])
     setup["source"].refresh_from_db()
     assert setup["source"].collection_id == setup["finance"].pk
+
+
+def test_names_are_unique_per_collection_and_hidden_names_are_not_revealed(setup):
+    """``payroll`` exists in the hidden HR collection: the name is free in Finance."""
+    client = client_for(setup["steward"])
+    body = {"name": "payroll", "kind": "postgresql", "host": "db", "database": "p"}
+    created = client.post(
+        "/api/v1/datasources/", {**body, "collection": setup["finance"].pk}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    again = client.post(
+        "/api/v1/datasources/", {**body, "collection": setup["finance"].pk}, format="json"
+    )
+    assert again.status_code == 400 and "already exists" in again.content.decode()
+    renamed = client.patch(
+        f"/api/v1/datasources/{setup['source'].pk}/", {"name": "payroll"}, format="json"
+    )
+    assert renamed.status_code == 400 and "already exists" in renamed.content.decode()
+    assert DataSource.objects.filter(name="payroll").count() == 2
 
 
 def test_list_contains_only_visible_sources(setup):
@@ -124,6 +191,58 @@ def test_test_action_reports_success_and_failure(setup, tmp_path):
         "server_version": "",
         "latency_ms": None,
     }
+
+
+@pytest.mark.parametrize(
+    "change, field, words",
+    [
+        ({"port": 70000}, "port", "less than or equal to 65535"),
+        ({"port": 0}, "port", "greater than or equal to 1"),
+        ({"options": ["sslmode", "require"]}, "options", "object of names and values"),
+        ({"options": {"sslmode": {"nested": 1}}}, "options", "text, a number or true/false"),
+        ({"options": {"sslmode": ["a"]}}, "options", "text, a number or true/false"),
+        ({"options": {"sslmode": None}}, "options", "no lists, objects or null"),
+        ({"options": {"options": "-c x=1"}}, "options", "supported: application_name"),
+        ({"options": {"sslrootcert": "relative.pem"}}, "options", "absolute path"),
+        ({"host": ""}, "host", "A host is required"),
+    ],
+)
+def test_invalid_settings_are_refused_on_save(setup, change, field, words):
+    client = client_for(setup["steward"])
+    body = {
+        "name": "pg",
+        "kind": "postgresql",
+        "host": "db",
+        "database": "d",
+        "collection": setup["finance"].pk,
+    }
+    response = client.post("/api/v1/datasources/", {**body, **change}, format="json")
+    assert response.status_code == 400, response.content
+    assert words in str(response.json()[field])
+    assert not DataSource.objects.filter(name="pg").exists()
+    source = client.post("/api/v1/datasources/", body, format="json").json()
+    update = client.patch(f"/api/v1/datasources/{source['id']}/", change, format="json")
+    assert update.status_code == 400 and words in str(update.json()[field])
+
+
+def test_tls_files_cannot_point_at_pursight_own_files(setup, settings):
+    from pathlib import Path
+
+    for path in (Path(settings.VAR_DIR) / "dev-credentials-key", Path(settings.BASE_DIR) / "x"):
+        response = client_for(setup["steward"]).post(
+            "/api/v1/datasources/",
+            {
+                "name": "pg",
+                "kind": "postgresql",
+                "host": "db",
+                "database": "d",
+                "options": {"sslrootcert": str(path)},
+                "collection": setup["finance"].pk,
+            },
+            format="json",
+        )
+        assert response.status_code == 400
+        assert "cannot be used as a certificate" in str(response.json()["options"])
 
 
 def test_invalid_kind_is_a_clear_error(setup):

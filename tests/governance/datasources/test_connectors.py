@@ -42,6 +42,7 @@ from governance.datasources.connectors import (
     parse_url,
     register,
 )
+from governance.datasources.connectors.files import FileAccess
 from governance.datasources.connectors.mysql import MySQLConnector
 from governance.datasources.connectors.postgresql import PostgreSQLConnector
 from governance.datasources.connectors.sqlite import SQLiteConnector, view_select
@@ -126,7 +127,7 @@ def test_registry_kinds_aliases_and_unknown_kind() -> None:
     assert "oracle" in str(err) and "postgresql" in str(err)
 
 
-def test_register_decorator_adds_a_kind() -> None:
+def test_register_decorator_adds_a_kind(tmp_path: Path) -> None:
     from governance.datasources.connectors import registry
 
     @register("dummy")
@@ -135,7 +136,8 @@ def test_register_decorator_adds_a_kind() -> None:
 
     try:
         assert "dummy" in kinds() and Dummy.kind == "dummy"
-        assert isinstance(get_connector(ConnectionParams("dummy", database="x.db")), Dummy)
+        params = ConnectionParams("dummy", database=str(tmp_path / "x.db"))
+        assert isinstance(get_connector(params, file_access=in_dir(tmp_path / "x.db")), Dummy)
     finally:
         registry._connectors.pop("dummy")
 
@@ -421,6 +423,11 @@ CREATE VIEW "Big Customers" AS SELECT id, email FROM customers WHERE id > 10;
 """
 
 
+def in_dir(path: Path) -> FileAccess:
+    """File access confined to the directory holding ``path``."""
+    return FileAccess(roots=(os.path.realpath(Path(path).parent),))
+
+
 def write_sqlite(path: Path, script: str) -> None:
     con = sqlite3.connect(path)
     try:
@@ -454,7 +461,9 @@ def sqlite_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def lite(sqlite_path: Path) -> Iterator[Connector]:
-    with get_connector(ConnectionParams("sqlite", database=str(sqlite_path))) as connector:
+    with get_connector(
+        ConnectionParams("sqlite", database=str(sqlite_path)), file_access=in_dir(sqlite_path)
+    ) as connector:
         yield connector
 
 
@@ -490,7 +499,9 @@ def test_sqlite_discovers_tables_views_columns_and_estimates(lite: Connector) ->
 
 def test_sqlite_row_estimate_uses_sqlite_stat1_when_present(sqlite_path: Path) -> None:
     write_sqlite(sqlite_path, "ANALYZE;")
-    with get_connector(ConnectionParams("sqlite", database=str(sqlite_path))) as connector:
+    with get_connector(
+        ConnectionParams("sqlite", database=str(sqlite_path)), file_access=in_dir(sqlite_path)
+    ) as connector:
         tables = by_name(list(connector.discover()))
     assert tables["codes"].row_estimate == 3
     assert "sqlite_stat1" not in tables
@@ -547,15 +558,22 @@ def test_sqlite_connection_is_read_only(lite: Connector, sqlite_path: Path) -> N
 
 def test_sqlite_missing_file_is_database_missing_and_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "gone.db"
-    connector = get_connector(ConnectionParams("sqlite", database=str(missing)))
+    connector = get_connector(
+        ConnectionParams("sqlite", database=str(missing)), file_access=in_dir(missing)
+    )
     err = raises(ErrorCode.DATABASE_MISSING, connector.test_connection)
     assert str(err) == f"Database file '{missing}' does not exist."
     raises(ErrorCode.DATABASE_MISSING, lambda: list(connector.discover()))
     assert not missing.exists()
-    directory = get_connector(ConnectionParams("sqlite", database=str(tmp_path)))
+    directory = get_connector(
+        ConnectionParams("sqlite", database=str(tmp_path)), file_access=in_dir(tmp_path)
+    )
     raises(ErrorCode.INVALID_CONFIG, directory.test_connection)
     (tmp_path / "junk.db").write_bytes(b"not a database" * 100)
-    junk = get_connector(ConnectionParams("sqlite", database=str(tmp_path / "junk.db")))
+    junk = get_connector(
+        ConnectionParams("sqlite", database=str(tmp_path / "junk.db")),
+        file_access=in_dir(tmp_path / "junk.db"),
+    )
     raises(ErrorCode.INVALID_CONFIG, lambda: list(junk.discover()))
 
 
@@ -578,7 +596,7 @@ def test_sqlite_statement_timeout(sqlite_path: Path) -> None:
     )
     params = ConnectionParams("sqlite", database=str(sqlite_path))
     start = time.monotonic()
-    with get_connector(params, statement_timeout=1) as connector:
+    with get_connector(params, statement_timeout=1, file_access=in_dir(sqlite_path)) as connector:
         err = raises(ErrorCode.TIMEOUT, lambda: connector.sample("main", "endless", ["x"], 1))
         assert connector.sample("main", "customers", ["id"], 1) == {"id": ["1"]}  # still usable
     assert time.monotonic() - start < 3
@@ -586,7 +604,9 @@ def test_sqlite_statement_timeout(sqlite_path: Path) -> None:
 
 
 def test_context_manager_disposes_the_engine(sqlite_path: Path) -> None:
-    connector = get_connector(ConnectionParams("sqlite", database=str(sqlite_path)))
+    connector = get_connector(
+        ConnectionParams("sqlite", database=str(sqlite_path)), file_access=in_dir(sqlite_path)
+    )
     assert isinstance(connector, SQLiteConnector)
     with connector as same:
         assert same is connector

@@ -136,7 +136,7 @@ def test_add_form_offers_only_collections_in_reach(client, world):
 def test_test_connection_and_scan_actions(client, world, django_capture_on_commit_callbacks):
     client.force_login(world["steward"])
     source = world["visible"]
-    response = client.get(
+    response = client.post(
         f"/admin/datasources/datasource/{source.pk}/test-connection/", follow=True
     )
     assert "Connected in" in response.content.decode()
@@ -169,7 +169,9 @@ def test_cancel_button_only_on_runs_that_can_be_cancelled(client, world):
     queued = services.start_scan(actor=None, scan=scan, enqueue=False)
     page = client.get(f"/admin/scans/scanrun/{queued.pk}/change/").content.decode()
     assert f"/admin/scans/scanrun/{queued.pk}/cancel/" in page
-    client.get(f"/admin/scans/scanrun/{queued.pk}/cancel/", follow=True)
+    client.get(f"/admin/scans/scanrun/{queued.pk}/cancel/", follow=True)  # asks to confirm
+    assert ScanRun.objects.get(pk=queued.pk).state == "queued"
+    client.post(f"/admin/scans/scanrun/{queued.pk}/cancel/", follow=True)
     assert ScanRun.objects.get(pk=queued.pk).state == "cancelled"
     # the scan's page lists its runs in the governed inline
     scan_page = client.get(f"/admin/scans/scan/{scan.pk}/change/").content.decode()

@@ -50,7 +50,7 @@ def test_reader_cannot_run_and_conflicts_are_409(ctx):
     assert ScanRun.objects.get(pk=run.pk).state == "cancelled"
 
 
-def test_scan_definitions_go_through_the_service(ctx, make_collection, make_source, shop_db):
+def test_scan_definitions_go_through_the_service(ctx, make_collection, make_source, shop_db, grant):
     from governance.scans.models import Scan
     from pursight.core.models import AuditEvent
 
@@ -66,11 +66,28 @@ def test_scan_definitions_go_through_the_service(ctx, make_collection, make_sour
     update = AuditEvent.objects.get(action="scan.update", object_id=str(nightly.pk))
     assert update.changes["name"] == ["nightly", "weekly"]
 
-    # moving the scan to a source in a collection the user may not manage: refused, nothing saved
-    elsewhere = make_source(shop_db, collection=make_collection("Elsewhere"), name="other")
+    # moving the scan to a source the user cannot see: like a missing one (400), nothing saved
+    far = make_collection("Elsewhere")
+    elsewhere = make_source(shop_db, collection=far, name="other")
+    moved = admin.patch(f"/api/v1/scans/{nightly.pk}/", {"datasource": elsewhere.pk}, format="json")
+    assert moved.status_code == 400, moved.content
+    assert moved.json()["datasource"] == [f'Invalid pk "{elsewhere.pk}" - object does not exist.']
+    assert Scan.objects.get(pk=nightly.pk).datasource_id == scan.datasource_id
+    refused = admin.post("/api/v1/scans/", {"name": "x", "datasource": elsewhere.pk}, format="json")
+    assert refused.status_code == 400, refused.content
+    # a source the user sees but may not manage: 403, nothing saved
+    user = admin_user(ctx)
+    grant(user, "view_catalog", far)
+    admin.force_authenticate(user)  # a fresh user object: no scope cached from before the grant
     moved = admin.patch(f"/api/v1/scans/{nightly.pk}/", {"datasource": elsewhere.pk}, format="json")
     assert moved.status_code == 403, moved.content
     assert Scan.objects.get(pk=nightly.pk).datasource_id == scan.datasource_id
     refused = admin.post("/api/v1/scans/", {"name": "x", "datasource": elsewhere.pk}, format="json")
     assert refused.status_code == 403, refused.content
     assert not Scan.objects.filter(name="x").exists()
+
+
+def admin_user(ctx):
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="dsadmin")

@@ -15,6 +15,12 @@ from governance.scans.models import ScanRun
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def file_roots(settings, tmp_path_factory):
+    """SQLite sources may be files only inside PURSIGHT_FILE_SOURCE_ROOTS: the test's tmp dirs."""
+    settings.PURSIGHT_FILE_SOURCE_ROOTS = [str(tmp_path_factory.getbasetemp())]
+
+
 def run(*args: str) -> str:
     out = StringIO()
     call_command(*args, stdout=out, stderr=StringIO())
@@ -78,6 +84,16 @@ def test_test_connection_failure_and_unknown_source(tmp_path):
         run("scan", "nope")
 
 
+def test_names_are_unique_per_collection_and_commands_pick_by_path(shop_db):
+    run("add_datasource", "--name", "shop", "--url", f"sqlite:///{shop_db}", "--collection", "A")
+    run("add_datasource", "--name", "shop", "--url", f"sqlite:///{shop_db}", "--collection", "B/C")
+    with pytest.raises(CommandError, match=r"Several data sources are named 'shop'.*A, B/C"):
+        run("test_connection", "shop")
+    assert "Connected in" in run("test_connection", "shop", "--collection", "b/c")
+    with pytest.raises(CommandError, match="No data source named 'shop' in collection 'B'"):
+        run("test_connection", "shop", "--collection", "B")
+
+
 def test_scan_failure_exits_with_the_reason(tmp_path):
     run("add_datasource", "--name", "gone", "--url", f"sqlite:///{tmp_path / 'gone.db'}")
     with pytest.raises(CommandError, match="failed: database_missing"):
@@ -86,10 +102,14 @@ def test_scan_failure_exits_with_the_reason(tmp_path):
 
 def test_demo_builds_registers_and_scans(settings, tmp_path, django_capture_on_commit_callbacks):
     settings.VAR_DIR = tmp_path
+    # The demo's directory (inside the var directory, which is otherwise refused) is the root.
+    settings.PURSIGHT_DEMO_DIR = tmp_path / "demo"
+    settings.PURSIGHT_FILE_SOURCE_ROOTS = [str(tmp_path / "demo")]
     with django_capture_on_commit_callbacks(execute=True):
         out = run("demo")
     assert "password:" in out and re.search(r"run #\d+ succeeded", out)
     source = DataSource.objects.get(name="Demo shop")
+    assert source.database == str(tmp_path / "demo" / "shop.sqlite")
     assert source.collection.name == "Sales"
     assert ScanRun.objects.get().tables_seen == 5
     from governance.catalog.models import ColumnClassification
@@ -104,3 +124,91 @@ def test_demo_builds_registers_and_scans(settings, tmp_path, django_capture_on_c
     assert Finding.objects.exists()  # the frameworks were loaded and evaluated after the scan
     again = run("demo")  # idempotent: same user and password, a new scan run
     assert out.split("password:")[1] == again.split("password:")[1]
+
+
+@pytest.fixture
+def twins(shop_db):
+    """Two data sources named 'shop', in collections A and B/C (names are unique per
+    collection, not platform-wide), and a framework for evaluate_compliance."""
+    from governance.compliance.models import Framework
+
+    run("add_datasource", "--name", "shop", "--url", f"sqlite:///{shop_db}", "--collection", "A")
+    run("add_datasource", "--name", "shop", "--url", f"sqlite:///{shop_db}", "--collection", "B/C")
+    Framework.objects.create(code="test", name="Test framework")
+    return {s.collection.name: s for s in DataSource.objects.select_related("collection")}
+
+
+def _scan(name: str, *extra: str) -> str:
+    return run("scan", name, "--inline", *extra)
+
+
+def _export(name: str, *extra: str) -> str:
+    return run("export_catalog", "--source", name, *extra)
+
+
+def _evaluate(name: str, *extra: str) -> str:
+    return run("evaluate_compliance", "--framework", "test", "--source", name, *extra)
+
+
+def _done() -> list[tuple[str, int | None]]:
+    """What the commands did: scan runs and evaluation runs, by data source."""
+    from governance.compliance.models import EvaluationRun
+
+    return [("scan", pk) for pk in ScanRun.objects.values_list("datasource_id", flat=True)] + [
+        ("evaluation", pk) for pk in EvaluationRun.objects.values_list("datasource_id", flat=True)
+    ]
+
+
+COMMANDS = [_scan, _export, _evaluate]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_source_commands_refuse_an_ambiguous_name(command, twins):
+    with pytest.raises(CommandError) as err:
+        command("shop")
+    message = str(err.value)
+    assert "Several data sources are named 'shop'" in message
+    assert "collections: A, B/C" in message and "--collection" in message
+    assert _done() == []
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_source_commands_answer_a_missing_source_plainly(command, twins):
+    with pytest.raises(CommandError, match=r"^No data source named 'nope'\.$"):
+        command("nope")
+    with pytest.raises(CommandError, match="No data source named 'shop' in collection 'B'"):
+        command("shop", "--collection", "B")
+    with pytest.raises(CommandError, match="No data source named 'shop' in collection 'Z/C'"):
+        command("shop", "--collection", "Z/C")
+    assert _done() == []
+
+
+def test_scan_picks_the_source_by_collection_path(twins):
+    out = _scan("shop", "--collection", "b/c")  # names or slugs, any case
+    assert "succeeded" in out
+    assert ScanRun.objects.get().datasource == twins["C"]
+
+
+def test_export_catalog_picks_the_source_by_collection_path(twins):
+    _scan("shop", "--collection", "A")
+    _scan("shop", "--collection", "B/C")
+    (exported,) = json.loads(_export("shop", "--collection", "A"))["sources"]
+    assert exported["collection"] == "A" and exported["schemas"]
+    # Without --source, every source (and --collection alone is refused, not ignored).
+    assert len(json.loads(run("export_catalog"))["sources"]) == 2
+    with pytest.raises(CommandError, match="--collection needs --source"):
+        run("export_catalog", "--collection", "A")
+
+
+def test_evaluate_compliance_picks_the_source_by_collection_path(twins):
+    out = _evaluate("shop", "--collection", "B/C")
+    assert out.splitlines()[1].startswith("test")
+    assert _done() == [("evaluation", twins["C"].pk)]
+    with pytest.raises(CommandError, match="--collection needs --source"):
+        run("evaluate_compliance", "--collection", "A")
+
+
+def test_a_unique_name_needs_no_collection(shop_db):
+    run("add_datasource", "--name", "solo", "--url", f"sqlite:///{shop_db}", "--collection", "A")
+    assert "succeeded" in _scan("solo")
+    assert json.loads(_export("solo"))["sources"][0]["name"] == "solo"

@@ -62,6 +62,8 @@ def start_worker(redis_url: str, **extra_env: str) -> subprocess.Popen:
         "REDIS_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "0",
         "PURSIGHT_VAR_DIR": str(settings.VAR_DIR),
+        # The worker opens the sources' files: the same roots as this process (make_source).
+        "PURSIGHT_FILE_SOURCE_ROOTS": ",".join(map(str, settings.PURSIGHT_FILE_SOURCE_ROOTS)),
         **extra_env,
     }
     worker = subprocess.Popen(

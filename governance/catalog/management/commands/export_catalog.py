@@ -6,6 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from governance.datasources import services as datasources
 from governance.datasources.models import DataSource
 
 from ...exporting import export_catalog
@@ -16,15 +17,25 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--source", help="Only this data source (by name).")
+        parser.add_argument(
+            "--collection",
+            default="",
+            help="The --source's collection path, e.g. Finance/EMEA (names are unique per "
+            "collection)",
+        )
         parser.add_argument("--format", choices=["json"], default="json")
         parser.add_argument("--include-removed", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         sources = DataSource.objects.all()
+        if opts["collection"] and not opts["source"]:
+            raise CommandError("--collection needs --source: it picks the source by its path.")
         if opts["source"]:
-            sources = sources.filter(name=opts["source"])
-            if not sources.exists():
-                raise CommandError(f"No data source named '{opts['source']}'.")
+            try:
+                source = datasources.find_datasource(opts["source"], opts["collection"])
+            except (DataSource.DoesNotExist, DataSource.MultipleObjectsReturned) as exc:
+                raise CommandError(str(exc)) from None
+            sources = sources.filter(pk=source.pk)
         data = {
             "generated_at": timezone.now().isoformat(),
             **export_catalog(sources, include_removed=opts["include_removed"]),

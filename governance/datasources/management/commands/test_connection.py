@@ -13,11 +13,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("source", help="Data source name")
+        parser.add_argument(
+            "--collection",
+            default="",
+            help="Collection path, e.g. Finance/EMEA (names are unique per collection)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        source = DataSource.objects.filter(name=opts["source"]).first()
-        if source is None:
-            raise CommandError(f"No data source named '{opts['source']}'.")
+        try:
+            source = services.find_datasource(opts["source"], opts["collection"])
+        except (DataSource.DoesNotExist, DataSource.MultipleObjectsReturned) as exc:
+            raise CommandError(str(exc)) from None
         outcome = services.test_connection(actor=None, source=source)
         if not outcome.ok:
             raise CommandError(f"{source.name}: {outcome.code}: {outcome.message}")

@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from governance.datasources import files
 from governance.datasources import services as datasources
 from governance.datasources.models import DataSource
 from governance.rbac import services as rbac
@@ -18,6 +19,7 @@ from ...choices import Trigger
 from ...demo import build_demo_database
 
 DEMO_SOURCE = "Demo shop"
+DEMO_COLLECTION = "Demo/Sales"
 
 
 class Command(BaseCommand):
@@ -28,17 +30,26 @@ class Command(BaseCommand):
         parser.add_argument("--rebuild", action="store_true", help="Rebuild the demo database.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        # The demo database lives in its own directory (PURSIGHT_DEMO_DIR), which must be a
+        # file source root: data sources may be files only there (PURSIGHT_FILE_SOURCE_ROOTS).
+        demo_dir = Path(files.demo_dir())
+        if not files.demo_root_allowed():
+            raise CommandError(
+                f"The demo database lives in {demo_dir}, where file-based data sources are not "
+                "allowed: add that directory to PURSIGHT_FILE_SOURCE_ROOTS (the default when "
+                "DEBUG is on), or set PURSIGHT_DEMO_DIR to a directory listed there."
+            )
         user, password = self._superuser(opts["username"])
         call_command("load_classifications", stdout=self.stdout)
         # The built-in frameworks, so that the scan's compliance evaluation has rules to run.
         call_command("load_frameworks", stdout=self.stdout)
-        db_path = Path(settings.VAR_DIR) / "demo" / "shop.sqlite"
+        db_path = demo_dir / "shop.sqlite"
         if opts["rebuild"] or not db_path.exists():
             build_demo_database(db_path)
             self.stdout.write(f"Built demo database {db_path}")
-        source = DataSource.objects.filter(name=DEMO_SOURCE).first()
+        collection = rbac.ensure_collection_path(actor=user, path=DEMO_COLLECTION)
+        source = DataSource.objects.filter(name=DEMO_SOURCE, collection=collection).first()
         if source is None:
-            collection = rbac.ensure_collection_path(actor=user, path="Demo/Sales")
             source = datasources.register_datasource(
                 actor=user,
                 name=DEMO_SOURCE,

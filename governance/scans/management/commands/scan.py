@@ -5,6 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
+from governance.datasources import services as datasources
 from governance.datasources.models import DataSource
 
 from ... import services
@@ -13,10 +14,18 @@ from ...models import COUNTER_FIELDS, ScanRun
 
 
 class Command(BaseCommand):
-    help = "Scan a data source (by name) with its default scan, creating it if needed."
+    help = (
+        "Scan a data source (by name, and collection path when the name is used in several "
+        "collections) with its default scan, creating it if needed."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("source", help="Data source name")
+        parser.add_argument(
+            "--collection",
+            default="",
+            help="Collection path, e.g. Finance/EMEA (names are unique per collection)",
+        )
         parser.add_argument("--wait", action="store_true", help="Wait and show progress.")
         parser.add_argument(
             "--inline",
@@ -26,9 +35,10 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=float, default=0, help="Give up waiting after N s.")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        source = DataSource.objects.filter(name=opts["source"]).first()
-        if source is None:
-            raise CommandError(f"No data source named '{opts['source']}'.")
+        try:
+            source = datasources.find_datasource(opts["source"], opts["collection"])
+        except (DataSource.DoesNotExist, DataSource.MultipleObjectsReturned) as exc:
+            raise CommandError(str(exc)) from None
         scan = services.default_scan(actor=None, source=source)
         try:
             run = services.start_scan(
