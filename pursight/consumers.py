@@ -7,11 +7,13 @@ the page's group. Domain events reach the group through :mod:`pursight.realtime`
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from pursight import realtime
 
@@ -21,6 +23,16 @@ pages: dict[str, Callable[[Any, int], dict | None]] = {}
 
 def register_page(kind: str, loader: Callable[[Any, int], dict | None]) -> None:
     pages[kind] = loader
+
+
+# Events of a subscribed page are re-checked against the gate at most this often (seconds): a
+# revoked role stops the feed within this time, without a query per event.
+RECHECK_SECONDS = 30.0
+
+
+def _still_visible(user: Any, kind: str, pk: int) -> bool:
+    fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
+    return fresh is not None and pages[kind](fresh, pk) is not None
 
 
 def _is_id(value: Any) -> bool:
@@ -40,7 +52,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not (user and user.is_authenticated):
             await self.close(code=4401)
             return
-        self.groups_joined: set[str] = set()
+        # group -> (page kind, id, monotonic time of the last visibility check)
+        self.groups_joined: dict[str, tuple[str, int, float]] = {}
         await self.accept()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
@@ -68,7 +81,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         group = realtime.group_name(kind, pk)
         if action == "unsubscribe":
             await self.channel_layer.group_discard(group, self.channel_name)
-            self.groups_joined.discard(group)
+            self.groups_joined.pop(group, None)
             await self.send_json({"unsubscribed": {"page": kind, "id": pk}})
             return
         if action != "subscribe":
@@ -79,7 +92,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"error": "Not found.", "page": kind, "id": pk})
             return
         await self.channel_layer.group_add(group, self.channel_name)
-        self.groups_joined.add(group)
+        self.groups_joined[group] = (kind, pk, time.monotonic())
         await self.send_json({"subscribed": {"page": kind, "id": pk}, "data": initial})
 
     async def disconnect(self, code: int) -> None:
@@ -87,6 +100,20 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(group, self.channel_name)
 
     async def page_event(self, event: dict) -> None:
+        group = realtime.group_name(event["page"], event["id"])
+        joined = self.groups_joined.get(group)
+        if joined is None:
+            return
+        kind, pk, checked = joined
+        if time.monotonic() - checked > RECHECK_SECONDS:
+            # Access may have been revoked since the subscription: ask the gate again, for a
+            # freshly loaded user (scopes are cached on the user object).
+            if not await database_sync_to_async(_still_visible)(self.scope["user"], kind, pk):
+                await self.channel_layer.group_discard(group, self.channel_name)
+                self.groups_joined.pop(group, None)
+                await self.send_json({"error": "Not found.", "page": kind, "id": pk})
+                return
+            self.groups_joined[group] = (kind, pk, time.monotonic())
         await self.send_json(
             {
                 "page": event["page"],

@@ -6,9 +6,12 @@ views are being defined, so this module must not import them.
 
 from __future__ import annotations
 
+from datetime import UTC
 from typing import Any
 
-from django_filters import filters as django_filters
+import django_filters
+import django_filters.fields
+from django import forms
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.request import Request
 
@@ -25,7 +28,7 @@ class GatedFilterBackend(DjangoFilterBackend):
         if filterset is None:
             return None
         for f in filterset.filters.values():
-            if isinstance(f, django_filters.QuerySetRequestMixin):
+            if isinstance(f, django_filters.filters.QuerySetRequestMixin):
                 choices = f.get_queryset(request)
                 if choices is None:
                     continue
@@ -34,3 +37,27 @@ class GatedFilterBackend(DjangoFilterBackend):
                 )
                 f.extra.pop("queryset", None)
         return filterset
+
+
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, turned into UTC before it reaches the database (PostgreSQL
+    refuses offsets past ±15:59); one that cannot be expressed in UTC is a 400."""
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, ValueError):
+            raise forms.ValidationError("Enter a date and time within years 1 to 9999.") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
+class IPAddressFilter(django_filters.CharFilter):
+    """An exact IP address; anything else is a 400, never a database error."""
+
+    field_class = forms.GenericIPAddressField

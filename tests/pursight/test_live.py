@@ -138,3 +138,38 @@ async def _malformed(user, run, other):
     await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run.pk})
     assert (await comm.receive_json_from())["subscribed"] == {"page": "scanrun", "id": run.pk}
     await comm.disconnect()
+
+
+def test_a_revoked_reader_stops_receiving_events(run_setup, monkeypatch):
+    from pursight import consumers
+
+    monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
+    async_to_sync(_revoked)(*run_setup)
+
+
+async def _revoked(user, run, other):
+    from channels.layers import get_channel_layer
+
+    from governance.rbac.models import CollectionUserObjectPermission
+    from pursight import realtime
+
+    comm = communicator(user)
+    assert (await comm.connect())[0]
+    await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run.pk})
+    assert "subscribed" in await comm.receive_json_from()
+    layer = get_channel_layer()
+    group = realtime.group_name("scanrun", run.pk)
+    event = {"type": "page.event", "page": "scanrun", "id": run.pk, "event": "progress"}
+    await layer.group_send(group, {**event, "data": {"n": 1}})
+    assert (await comm.receive_json_from())["data"] == {"n": 1}
+    # The role is revoked: the next event is not delivered; the client is told once.
+    await sync_to_async(CollectionUserObjectPermission.objects.filter(user=user).delete)()
+    await layer.group_send(group, {**event, "data": {"n": 2}})
+    assert await comm.receive_json_from() == {
+        "error": "Not found.",
+        "page": "scanrun",
+        "id": run.pk,
+    }
+    await layer.group_send(group, {**event, "data": {"n": 3}})
+    assert await comm.receive_nothing(timeout=0.3)
+    await comm.disconnect()

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import django_filters
-from django import forms
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -18,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from pursight.api import GatedSerializerMixin
+from pursight.filters import IPAddressFilter, UTCDateTimeFilter
 
 from .. import audit_access, tokens
 from ..models import ApiToken, AuditEvent
@@ -27,16 +27,10 @@ from .serializers import ApiTokenSerializer, AuditEventSerializer, IssuedTokenSe
 EXPORT_FIELDS = AuditEventSerializer.Meta.fields
 
 
-class IPAddressFilter(django_filters.CharFilter):
-    """An exact IP address; anything else is a 400, never a database error."""
-
-    field_class = forms.GenericIPAddressField
-
-
 class AuditEventFilter(django_filters.FilterSet):
     source_ip = IPAddressFilter()
-    since = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="at", lookup_expr="lt")
+    since = UTCDateTimeFilter(field_name="at", lookup_expr="gte")
+    until = UTCDateTimeFilter(field_name="at", lookup_expr="lt")
     action = django_filters.CharFilter()
     action_prefix = django_filters.CharFilter(field_name="action", lookup_expr="startswith")
     actor_name = django_filters.CharFilter(field_name="actor_repr", lookup_expr="iexact")

@@ -12,12 +12,11 @@ import os
 from typing import Any
 
 import pytest
+import schemathesis
 from django.db import DatabaseError, transaction
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
-
-schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
