@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo serve worker beat lint format bench clean
+.PHONY: run test install migrate demo serve worker beat lint format bench clean engine-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -49,6 +49,9 @@ beat: install
 
 bench: install
 	$(BIN)/python bench/scan.py
+
+engine-data: install
+	$(BIN)/python -m governance.classifications.engine.build_data
 
 clean:
 	rm -rf $(VENV) staticfiles

@@ -31,6 +31,7 @@ from .engine import (
     Model,
     train_model,
 )
+from .engine.fingerprint import fingerprint as engine_fingerprint
 from .engine.infotypes import MEDIUM
 from .engine.process import EngineProcess, EngineProcessError
 from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLabel
@@ -44,10 +45,6 @@ LABELS: tuple[tuple[str, int, str, str], ...] = (
     ("Confidential", 2, "warning", "Personal or business data with restricted access."),
     ("Highly Confidential", 3, "danger", "Data whose exposure causes severe harm."),
 )
-
-
-class ClassificationError(Exception):
-    pass
 
 
 # --- system data ---------------------------------------------------------------------------------
@@ -243,22 +240,12 @@ def rules_version() -> str:
 
 
 def _settings() -> dict[str, Any]:
-    conf = getattr(settings, "PURSIGHT_CLASSIFIER", {})
+    conf = settings.PURSIGHT_CLASSIFIER  # tests may override it with some of its keys
     return {
         "DEFAULT_SMALL": conf.get("DEFAULT_SMALL", False),
         "CACHE_DIR": Path(conf.get("CACHE_DIR", Path(settings.VAR_DIR) / "classifier")),
         "SEED": conf.get("SEED", 0),
     }
-
-
-def _engine_fingerprint() -> str:
-    """A hash of the engine's source: a cached default model is retrained when it changes."""
-    root = Path(__file__).resolve().parent / "engine"
-    h = hashlib.sha256(FEATURE_VERSION.encode())
-    for path in sorted(root.glob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()[:12]
 
 
 _default_lock = threading.Lock()
@@ -274,7 +261,7 @@ def _default_model() -> tuple[bytes, dict[str, Any]]:
     """
     conf = _settings()
     small = "-small" if conf["DEFAULT_SMALL"] else ""
-    path = conf["CACHE_DIR"] / f"default-{_engine_fingerprint()}-s{conf['SEED']}{small}.bin"
+    path = conf["CACHE_DIR"] / f"default-{engine_fingerprint()}-s{conf['SEED']}{small}.bin"
     meta_path = path.with_suffix(".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     # One process trains; the others (a worker's pool children starting together) wait for it.

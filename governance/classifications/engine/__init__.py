@@ -7,7 +7,8 @@ candidates = engine.classify(ColumnInput("iban", "varchar(34)", values))
 decision = decide(candidates)                 # best candidate above the threshold, or None
 """
 
-from .engine import DECISION_THRESHOLD, Candidate, ColumnInput, Engine, decide
+from .columns import ColumnInput, Example
+from .engine import DECISION_THRESHOLD, Candidate, Engine, decide
 from .infotypes import (
     SYSTEM_CODES,
     SYSTEM_INFO_TYPES,
@@ -19,7 +20,7 @@ from .infotypes import (
 from .masking import mask_value
 from .model import FEATURE_VERSION, Model, ModelFormatError
 from .patterns import PatternError, compile_pattern, validate_pattern
-from .training import Example, generate_examples, train_model
+from .training import generate_examples, train_model
 from .validators import VALIDATORS, register_validator
 
 __all__ = [

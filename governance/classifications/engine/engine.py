@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
+from .columns import ColumnInput
 from .features import ColumnAnalysis, CompiledSpec, Library, TypeEvidence, analyze
 from .infotypes import STRING, SYSTEM_INFO_TYPES, WEAK, InfoTypeSpec
 from .masking import mask_value
@@ -31,17 +32,6 @@ NAME_AGREEMENT = 0.85  # how much of the remaining doubt a matching column name 
 MODEL_WEIGHT = 0.75  # blend: confidence = w * model probability + (1 - w) * rule confidence
 MIN_REPORTED = 0.05  # candidates below this confidence are not listed
 MAX_EVIDENCE = 3
-
-
-@dataclass(frozen=True)
-class ColumnInput:
-    """One column: its name, declared SQL type and sampled values (strings or ``None``)."""
-
-    name: str
-    data_type: str
-    values: Sequence[str | None]
-    table: str = ""
-    siblings: Sequence[str] = ()
 
 
 @dataclass

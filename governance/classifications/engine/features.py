@@ -267,13 +267,6 @@ class Library:
             self._layouts[codes] = layout
         return layout
 
-    def value_hits(self, value: str) -> list[tuple[int, bool]]:
-        idx = self.values.match_indices(value)
-        if not idx:
-            return []
-        keys = self._value_keys
-        return [keys[i] for i in idx]
-
     def signature_of(self, key: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
         """(specs matched by a distinctive pattern, specs matched only by an ambiguous one)."""
         keys = self._value_keys
@@ -765,9 +758,6 @@ def _dense_features(
     return out
 
 
-_PERSON_OR_TITLE = dicts.PERSON_NAME_TOKENS | dicts.TITLE_WORDS
-
-
 def _dictionary_features(dv: list[str]) -> list[float]:
     first = last = all_tok = org = street = city = affix = country = gender = titles = 0
     m = len(dv)
@@ -779,6 +769,7 @@ def _dictionary_features(dv: list[str]) -> list[float]:
     suffixes = dicts.CITY_SUFFIXES
     country_names, codes_2 = dicts.COUNTRY_NAMES, dicts.COUNTRY_CODES_2
     codes_3 = dicts.COUNTRY_CODES_3
+    person_or_title = dicts.PERSON_OR_TITLE_TOKENS
     for v in dv:
         if len(v) > 80 or not v[0].isalpha():
             continue
@@ -791,7 +782,7 @@ def _dictionary_features(dv: list[str]) -> list[float]:
             first += 1
         if not last_names.isdisjoint(tokset):
             last += 1
-        if tokset <= _PERSON_OR_TITLE:
+        if tokset <= person_or_title:
             all_tok += 1
         if not org_words.isdisjoint(tokset):
             org += 1

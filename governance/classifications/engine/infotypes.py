@@ -107,9 +107,6 @@ class InfoTypeSpec:
         )
 
 
-_TEXT = (STRING,)
-_NUMERIC_TEXT = (STRING, INTEGER)
-
 SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
     InfoTypeSpec(
         code="EMAIL_ADDRESS",

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .columns import Example
 from .features import ColumnAnalysis, Library, analyze, feature_names
 from .infotypes import SYSTEM_INFO_TYPES
 
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
     from sklearn.ensemble import ExtraTreesClassifier
     from sklearn.feature_extraction.text import HashingVectorizer
     from sklearn.naive_bayes import ComplementNB
-
-    from .training import Example
 
 # scikit-learn and SciPy are imported when a model is trained, loaded or used, not with this
 # module: a web or worker process that never classifies does not carry their ~120 MB.
@@ -144,14 +143,6 @@ class Model:
             out.append(
                 {lab: float(p) for lab, p in zip(labels, row, strict=True) if lab != NONE_LABEL}
             )
-        return out
-
-    def predict_label(self, analyses: Sequence[ColumnAnalysis]) -> list[str | None]:
-        out: list[str | None] = []
-        for probs in self.predict_proba(analyses):
-            best = max(probs.items(), key=lambda kv: kv[1], default=(None, 0.0))
-            none_p = 1.0 - sum(probs.values())
-            out.append(best[0] if best[1] > none_p else None)
         return out
 
     # -- training --------------------------------------------------------------------------------

@@ -55,15 +55,6 @@ def register_validator(
     return wrap
 
 
-def get_validator(name: str) -> Validator:
-    try:
-        return VALIDATORS[name]
-    except KeyError:
-        raise KeyError(
-            f"unknown validator {name!r}; known: {', '.join(sorted(VALIDATORS))}"
-        ) from None
-
-
 _SEPARATORS = str.maketrans("", "", " -./_")
 
 
