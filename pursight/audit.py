@@ -7,10 +7,10 @@ the source IP when a caller does not pass one, so services need not know about r
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import models
 
@@ -19,6 +19,8 @@ REDACTED = "***"
 SECRET_KEY_PATTERN = re.compile(
     r"(password|passwd|secret|token|digest|api[_-]?key|credential)", re.IGNORECASE
 )
+
+M = TypeVar("M", bound=models.Model)
 
 _current_request: ContextVar[Any] = ContextVar("pursight_audit_request", default=None)
 
@@ -140,3 +142,38 @@ def record(
         source_ip=source_ip,
         collection_id=collection_id,
     )
+
+
+def audited_save(
+    *,
+    actor: Any,
+    obj: M,
+    action: str | None = None,
+    source_ip: str | None = None,
+    fields: Sequence[str] | None = None,
+) -> M:
+    """Save ``obj`` and record what changed: snapshot the stored row, save, record the diff.
+
+    Call it inside the service's transaction, after validating ``obj``. ``before`` is the row as
+    stored (not the instance in memory, which may already hold the new values); an object not
+    yet stored is a creation and records every field. ``action`` defaults to
+    ``"<model>.create"`` or ``"<model>.update"``. ``fields`` saves only those fields
+    (``update_fields``) and records only their changes. Secrets are redacted as in
+    :func:`record`. Returns ``obj``.
+    """
+    names = list(fields) if fields is not None else None
+    stored = None
+    if obj.pk is not None:
+        stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+    before = snapshot(stored, names) if stored is not None else {}
+    obj.save(update_fields=names)
+    if action is None:
+        action = f"{obj._meta.model_name}.{'create' if stored is None else 'update'}"
+    record(
+        actor=actor,
+        action=action,
+        obj=obj,
+        changes=diff(before, snapshot(obj, names)),
+        source_ip=source_ip,
+    )
+    return obj

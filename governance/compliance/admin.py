@@ -614,20 +614,16 @@ AcknowledgedFilter = presence_filter(
 )
 
 
-@admin.action(description="Acknowledge (no longer counts as open drift)")
-def acknowledge_schema_changes(modeladmin: Any, request: HttpRequest, queryset: Any) -> None:
-    count = modeladmin.call_service(request, services.acknowledge_schema_changes, changes=queryset)
-    if count is not None:
-        modeladmin.report(request, True, f"Acknowledged {count} schema changes.")
+class SchemaChangeDriftActions:
+    """What compliance adds to the schema-change admin: registered in
+    :meth:`ComplianceConfig.ready` into ``scans.extensions.schema_change_admin``; its methods run
+    as the schema-change admin's (:mod:`pursight.admin_extensions`)."""
 
+    actions = ["acknowledge_schema_changes"]
+    list_filter = [AcknowledgedFilter]
 
-def _extend_schema_change_admin() -> None:
-    from governance.scans.admin import SchemaChangeAdmin
-
-    if acknowledge_schema_changes not in SchemaChangeAdmin.actions:
-        SchemaChangeAdmin.actions = [*(SchemaChangeAdmin.actions or []), acknowledge_schema_changes]
-    if AcknowledgedFilter not in SchemaChangeAdmin.list_filter:
-        SchemaChangeAdmin.list_filter = [*SchemaChangeAdmin.list_filter, AcknowledgedFilter]
-
-
-_extend_schema_change_admin()
+    @admin.action(description="Acknowledge (no longer counts as open drift)")
+    def acknowledge_schema_changes(self, request: HttpRequest, queryset: Any) -> None:
+        count = self.call_service(request, services.acknowledge_schema_changes, changes=queryset)
+        if count is not None:
+            self.report(request, True, f"Acknowledged {count} schema changes.")

@@ -12,7 +12,8 @@ class ComplianceConfig(AppConfig):
 
         from pursight import permissions
 
-        from . import conditions, patterns, signals
+        # tasks: registered now, for the services that queue them by name.
+        from . import conditions, patterns, signals, tasks  # noqa: F401
         from .models import (
             Control,
             EvaluationRun,
@@ -71,6 +72,14 @@ class ComplianceConfig(AppConfig):
         )
         for connection in connections.all(initialized_only=True):
             patterns.register_sqlite_function(connection)
+
+        # Compliance adds its acknowledge action and drift filter to the scans' schema-change
+        # admin (below it).
+        from governance.scans.extensions import schema_change_admin
+
+        from .admin import SchemaChangeDriftActions
+
+        schema_change_admin.register("compliance", SchemaChangeDriftActions)
 
         conditions.register_builtins()
         conditions.connect_classifications()

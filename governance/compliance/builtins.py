@@ -56,9 +56,7 @@ def _sync(
     if obj is None:
         obj = model(**fixed, **values, builtin_key=key, builtin_hash=digest, builtin_values=values)
         if isinstance(obj, Rule):
-            from .services import validate_rule
-
-            validate_rule(obj)
+            obj.clean()  # validates and normalises the scope and condition
         obj.save()
         result.created += 1
         audit.record(actor=None, action=f"{model._meta.model_name}.builtin_create", obj=obj)
@@ -66,7 +64,6 @@ def _sync(
     if obj.builtin_hash == digest:
         result.unchanged += 1
         return obj
-    before = audit.snapshot(obj)
     last = obj.builtin_values or {}
     for name, new in values.items():
         current = getattr(obj, obj._meta.get_field(name).attname)
@@ -77,17 +74,9 @@ def _sync(
     obj.builtin_hash = digest
     obj.builtin_values = values
     if isinstance(obj, Rule):
-        from .services import validate_rule
-
-        validate_rule(obj)
-    obj.save()
+        obj.clean()  # validates and normalises the scope and condition
+    audit.audited_save(actor=None, obj=obj, action=f"{model._meta.model_name}.builtin_upgrade")
     result.updated += 1
-    audit.record(
-        actor=None,
-        action=f"{model._meta.model_name}.builtin_upgrade",
-        obj=obj,
-        changes=audit.diff(before, audit.snapshot(obj)),
-    )
     return obj
 
 

@@ -2,7 +2,7 @@
 
 A rule compiles to the queryset of assets in scope and the ``Q`` of those that pass; the failing
 assets, their evidence and the per-source counts are each read in one query whatever the number
-of assets. Nothing here writes; :mod:`governance.compliance.services` persists the outcome.
+of assets. Nothing here writes; :mod:`governance.compliance.services.runs` persists the outcome.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Concat, JSONObject, Left
 
+from . import expressions
 from .choices import AssetType
 from .registry import ASSET_KINDS, AssetKind, Context, RuleError, get_condition, get_scope
 
@@ -91,8 +92,6 @@ def validate_spec(
                 raise RuleError(f"does not apply to {kind.name} rules")
             norm_condition = spec_c.validate(dict(condition))
             if spec_c.name == "expression":
-                from . import expressions
-
                 expressions.validate(kind, norm_condition["expr"], "condition.expr")
         except RuleError as exc:
             message = str(exc) if exc.path else f"condition.{condition['type']}: {exc.message}"

@@ -10,12 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Case, F, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 
 from pursight.models import GovernedModel
 
+from . import evaluation
 from .choices import (
     ACTIVE_STATUSES,
     AssetType,
@@ -155,9 +157,12 @@ class Rule(BuiltinMixin, GovernedModel):
         return self.name
 
     def clean(self) -> None:
-        from .services import validate_rule
-
-        validate_rule(self)
+        """Validate and normalise ``scope``/``condition`` in place (ValidationError)."""
+        if self.control_id and self.framework_id and self.control.framework_id != self.framework_id:
+            raise ValidationError({"control": "The control belongs to another framework."})
+        self.scope, self.condition = evaluation.validate_spec(
+            self.asset_type, self.scope if self.scope is not None else {}, self.condition
+        )
 
 
 class EvaluationRun(models.Model):

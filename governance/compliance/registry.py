@@ -35,8 +35,6 @@ class RuleError(ValueError):
 
 # --- Assets ----------------------------------------------------------------------------------
 
-LEVELS = ("column", "table", "schema", "datasource", "collection")
-
 
 @dataclass(frozen=True)
 class AssetKind:

@@ -8,6 +8,7 @@ import json
 from collections import defaultdict
 from typing import Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from pursight.core.api.renderers import csv_cell
@@ -35,17 +36,15 @@ CSV_HEADER = [
 ]
 
 
-def render(report: ComplianceReport) -> tuple[bytes, int]:
-    """``(content, number of findings)``."""
-    from .services import report_findings
-
-    findings = report_findings(report)
+def render(report: ComplianceReport, findings: QuerySet) -> tuple[bytes, int]:
+    """``(content, number of findings)`` of ``report`` showing ``findings`` (the service picks
+    those its requester may see)."""
     if report.format == ReportFormat.CSV:
         return _csv(report, findings)
     return _pdf(report, findings)
 
 
-def _csv(report: ComplianceReport, findings: Any) -> tuple[bytes, int]:
+def _csv(report: ComplianceReport, findings: QuerySet) -> tuple[bytes, int]:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_HEADER)
@@ -75,7 +74,7 @@ def _csv(report: ComplianceReport, findings: Any) -> tuple[bytes, int]:
     return out.getvalue().encode("utf-8"), n
 
 
-def _pdf(report: ComplianceReport, findings: Any) -> tuple[bytes, int]:
+def _pdf(report: ComplianceReport, findings: QuerySet) -> tuple[bytes, int]:
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4, landscape
     from reportlab.lib.styles import getSampleStyleSheet

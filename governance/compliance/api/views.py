@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.viewsets import GenericViewSet
 
 from governance.datasources.models import DataSource
+from governance.scans.models import SchemaChange
 from pursight import permissions
 from pursight.api import (
     GatedSerializerMixin,
@@ -245,6 +246,7 @@ class ReportViewSet(
     def get_queryset(self) -> Any:
         return services.visible_reports(self.request.user)
 
+    @extend_schema(responses={202: ReportSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -293,8 +295,6 @@ class SchemaChangeViewSet(GovernedViewSetMixin, GenericViewSet):
 
         Changes outside the caller's reach answer 404; those already acknowledged are skipped.
         """
-        from governance.scans.models import SchemaChange
-
         # The right on at least one collection, or 403 before the body is validated.
         if not permissions.can_any(request.user, SchemaChangeAcknowledgement, permissions.ADD):
             raise permissions.PermissionDenied("You may not acknowledge schema changes.")

@@ -225,14 +225,14 @@ def test_a_bad_rule_does_not_fail_the_scan_or_its_evaluation(
 
 def test_a_failing_framework_is_recorded_and_the_others_still_run(two, monkeypatch):
     other = Framework.objects.create(code="other", name="Other")
-    real = services.evaluate_framework
+    real = services.runs.evaluate_framework
 
     def flaky(*, framework: Any, **kw: Any) -> Any:
         if framework.code == "other":
             raise RuntimeError("boom")
         return real(framework=framework, **kw)
 
-    monkeypatch.setattr(services, "evaluate_framework", flaky)
+    monkeypatch.setattr(services.runs, "evaluate_framework", flaky)
     runs = services.evaluate(actor=None, datasource=two["src_a"])
     states = {r.framework.code: (r.state, r.error) for r in runs}
     assert states[other.code] == (RunState.FAILED, "RuntimeError: boom")
