@@ -17,7 +17,7 @@ from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from unfold.admin import ModelAdmin, StackedInline, TabularInline
+from unfold.admin import ModelAdmin, TabularInline
 
 from pursight import audit, permissions
 
@@ -126,13 +126,10 @@ class PurSightModelAdmin(GateMixin, ModelAdmin):
         self, request: HttpRequest, obj: models.Model, form: Any, change: bool
     ) -> None:
         """Persist ``obj``; subclasses call their app's service here."""
-        before = audit.snapshot(type(obj).objects.get(pk=obj.pk)) if change else {}
-        obj.save()
-        audit.record(
+        audit.audited_save(
             actor=request.user,
-            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
             obj=obj,
-            changes=audit.diff(before, audit.snapshot(obj)),
+            action=f"{obj._meta.model_name}.{'update' if change else 'create'}",
             source_ip=client_ip(request),
         )
 
@@ -276,10 +273,6 @@ class ReadOnlyAdminMixin:
 
 
 class GovernedTabularInline(GateMixin, TabularInline):
-    extra = 0
-
-
-class GovernedStackedInline(GateMixin, StackedInline):
     extra = 0
 
 

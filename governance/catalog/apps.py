@@ -30,8 +30,9 @@ class CatalogConfig(AppConfig):
             collection_lookup="datasource__collection",
             actions={**actions, "add": "curate_catalog"},
         )
-        if classifying.export_column_classifications not in exporting.column_extensions:
-            exporting.column_extensions.append(classifying.export_column_classifications)
+        exporting.column_extensions.register(
+            "catalog.classifications", classifying.export_column_classifications
+        )
         labels_changed.connect(
             classifying.refresh_labels, dispatch_uid="catalog.refresh_classification_labels"
         )

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.db.models import QuerySet
 
 from governance.datasources.models import DataSource
+from pursight.registry import Registry
 
 from .models import CatalogColumn, CatalogSchema, CatalogTable
 
-# Sections that later layers (classifications, compliance) add to each exported column:
-# callables taking the list of column ids and returning {column id: {key: value}}.
-column_extensions: list[Any] = []
+# Sections added to each exported column (the catalog's classifications; layers above it
+# register theirs in their ``AppConfig.ready()``): callables taking the ids of the exported
+# columns and returning {column id: {key: value}}, in one query whatever the number of columns.
+ColumnExtension = Callable[[Sequence[int]], dict[int, dict[str, Any]]]
+column_extensions: Registry[ColumnExtension] = Registry("catalog export columns")
 
 
 def export_catalog(

@@ -47,10 +47,6 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    @property
-    def is_removed(self) -> bool:
-        return self.removed_at is not None
-
 
 def qn_escape(part: str) -> str:
     return part.replace("%", "%25").replace("/", "%2F")

@@ -10,8 +10,10 @@ from unfold.decorators import action, display
 
 from pursight import permissions
 from pursight.admin import ObjectActionsMixin, PurSightModelAdmin
+from pursight.admin_extensions import ExtensibleAdminMixin, extensible
 
 from . import services
+from .extensions import datasource_admin
 from .models import DataSource
 
 
@@ -46,17 +48,21 @@ class DataSourceForm(forms.ModelForm):
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
+class DataSourceAdmin(ExtensibleAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
+    # Apps above data sources (scans) add actions, buttons and columns through this registry.
+    extensions = datasource_admin
     form = DataSourceForm
-    list_display = [
-        "name",
-        "kind",
-        "location_display",
-        "collection",
-        "owner",
-        "test_status",
-        "last_scan_at",
-    ]
+    list_display = extensible(
+        [
+            "name",
+            "kind",
+            "location_display",
+            "collection",
+            "owner",
+            "test_status",
+            "last_scan_at",
+        ]
+    )
     list_filter = ["kind", "collection", "last_test_ok"]
     list_select_related = ["collection", "owner"]
     search_fields = ["name", "host", "database", "description"]
@@ -69,9 +75,9 @@ class DataSourceAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "last_test_message",
         "last_scan_at",
     ]
-    actions = ["test_connections"]
-    actions_detail = ["test_connection_detail"]
-    detail_gate_actions = {"test_connection_detail": "test"}
+    actions = extensible(["test_connections"])
+    actions_detail = extensible(["test_connection_detail"])
+    detail_gate_actions = extensible({"test_connection_detail": "test"})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
         return [

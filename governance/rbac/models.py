@@ -56,9 +56,6 @@ class Collection(GovernedModel):
             return cached
         return self.name
 
-    def ancestor_ids(self) -> list[int]:
-        return [int(p) for p in self.path.strip(PATH_SEP).split(PATH_SEP) if p]
-
 
 class CollectionUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)

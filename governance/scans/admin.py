@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.utils.html import format_html
 from unfold.decorators import action, display
 
-from governance.datasources.admin import DataSourceAdmin
 from governance.datasources.models import DataSource
 from pursight import permissions
 from pursight.admin import (
@@ -19,9 +18,11 @@ from pursight.admin import (
     PurSightModelAdmin,
     ReadOnlyAdminMixin,
 )
+from pursight.admin_extensions import ExtensibleAdminMixin, extensible
 
 from . import services
 from .choices import RunState
+from .extensions import schema_change_admin
 from .models import Scan, ScanRun, SchemaChange
 
 
@@ -47,17 +48,15 @@ class StartScanMixin(ObjectActionsMixin):
         return redirect(reverse("admin:scans_scanrun_change", args=[run.pk]))
 
 
-admin.site.unregister(DataSource)
+class DataSourceScanActions(StartScanMixin):
+    """What scans add to the data source admin (they sit above data sources): registered in
+    :meth:`ScansConfig.ready` into ``datasources.extensions.datasource_admin``; its methods run
+    as the data source admin's (:mod:`pursight.admin_extensions`)."""
 
-
-@admin.register(DataSource)
-class DataSourceScanAdmin(StartScanMixin, DataSourceAdmin):
-    """The data source admin with scan actions (scans sit above data sources)."""
-
-    actions = [*DataSourceAdmin.actions, "scan_now"]
-    actions_detail = [*DataSourceAdmin.actions_detail, "scan_detail"]
-    detail_gate_actions = {**DataSourceAdmin.detail_gate_actions, "scan_detail": "scan"}
-    list_display = [*DataSourceAdmin.list_display, "browse"]
+    actions = ["scan_now"]
+    actions_detail = ["scan_detail"]
+    detail_gate_actions = {"scan_detail": "scan"}
+    list_display = ["browse"]
 
     @display(description="Catalog")
     def browse(self, obj: DataSource) -> str:
@@ -297,8 +296,11 @@ class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
 
 
 @admin.register(SchemaChange)
-class SchemaChangeAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
+class SchemaChangeAdmin(ReadOnlyAdminMixin, ExtensibleAdminMixin, PurSightModelAdmin):
+    # Apps above scans (compliance) add actions and filters through this registry.
+    extensions = schema_change_admin
     list_display = ["at", "change", "asset_type", "display_name", "datasource", "run"]
-    list_filter = ["change", "asset_type", "datasource"]
+    list_filter = extensible(["change", "asset_type", "datasource"])
+    actions = extensible([])
     list_select_related = ["datasource", "run"]
     search_fields = ["display_name", "qualified_name"]

@@ -32,3 +32,10 @@ class ScansConfig(AppConfig):
         from .services import live_run_status
 
         register_page("scanrun", live_run_status)
+
+        # Scans add their action, button and column to the data source admin (below them).
+        from governance.datasources.extensions import datasource_admin
+
+        from .admin import DataSourceScanActions
+
+        datasource_admin.register("scans", DataSourceScanActions)

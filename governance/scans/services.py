@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -34,12 +34,16 @@ from governance.datasources.models import DataSource
 from governance.scanrules import services as scanrules
 from governance.scanrules.matching import Selection
 from pursight import audit, bulk, permissions, realtime
+from pursight.celery import task as celery_task
 
 from .choices import ACTIVE_STATES, FINAL_STATES, RunState, Trigger
 from .models import COUNTER_FIELDS, Scan, ScanRun, SchemaChange
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Tasks call services, so services never import the tasks module: they queue a task by name.
+RUN_SCAN = "governance.scans.tasks.run_scan"
 
 
 class ScanError(Exception):
@@ -104,8 +108,6 @@ def start_scan(
 
     ``enqueue=False`` leaves the run queued for the caller to execute in-process.
     """
-    from .tasks import run_scan  # tasks call services; services enqueue tasks lazily
-
     try:
         with transaction.atomic():
             run = ScanRun.objects.create(
@@ -116,7 +118,7 @@ def start_scan(
             )
             audit.record(actor=actor, action="scan.start", obj=run, changes={"scan": scan.pk})
             if enqueue:
-                run_scan.delay_on_commit(run.pk)
+                celery_task(RUN_SCAN).delay_on_commit(run.pk)
     except IntegrityError:
         active = ScanRun.objects.filter(scan=scan, state__in=ACTIVE_STATES).first()
         raise ScanError(
@@ -268,12 +270,6 @@ class _Progress:
             raise ScanCancelled
 
 
-# Hooks called with (run, batch result, sampled values by column qualified name) inside the
-# batch's transaction, after the batch is classified; higher layers register here instead of
-# being imported.
-batch_hooks: list[Callable[[ScanRun, catalog.UpsertResult, dict[str, list]], None]] = []
-
-
 def execute_run(run_id: int, *, worker: str | None = None) -> ScanRun | None:
     """Run a scan to its end state. Never raises for scan failures: they end in the run row."""
     worker = worker or _worker_name()
@@ -329,11 +325,6 @@ def _connector_failure(run: ScanRun, exc: ConnectorError, started: float) -> str
     return f"{public.code}: {public.message}"
 
 
-# Callables returning strings that, when they change, make every table be sampled again; higher
-# layers register here (the classifier's version is part of the token already).
-token_salts: list[Callable[[], str]] = []
-
-
 @dataclass(frozen=True)
 class _Plan:
     """What this run samples and how."""
@@ -359,7 +350,6 @@ def _plan(rule_set: Any, source: DataSource) -> _Plan:
             str(source.store_samples),
             rule_set.updated_at.isoformat() if rule_set.updated_at else "",
             classifying.token_salt(),  # a new model or changed rules classify everything again
-            *(f() for f in token_salts),
         ]
     )
     return _Plan(scanrules.selection_for(rule_set), rule_set, source.store_samples, salt)
@@ -484,8 +474,6 @@ def _execute(run: ScanRun) -> None:
                     rule_set_id=rule_set.pk,
                     columns=result.columns,
                 )
-                for hook in batch_hooks:
-                    hook(run, result, batch.samples)
                 seen.update(result.tables)
                 progress.add(result, tables_done=batch.tables, tables_sampled=batch.sampled)
             progress.check_cancel()

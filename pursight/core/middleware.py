@@ -21,21 +21,6 @@ class AuditContextMiddleware:
             return self.get_response(request)
 
 
-DEFAULT_CSP = {
-    "default-src": ["'self'"],
-    # The admin skin (unfold, Alpine.js) needs inline scripts/styles and eval.
-    "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
-    "style-src": ["'self'", "'unsafe-inline'"],
-    "img-src": ["'self'", "data:"],
-    "font-src": ["'self'", "data:"],
-    "connect-src": ["'self'"],
-    "object-src": ["'none'"],
-    "base-uri": ["'self'"],
-    "form-action": ["'self'"],
-    "frame-ancestors": ["'none'"],
-}
-
-
 def build_csp(policy: dict[str, list[str]]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in policy.items())
 
@@ -48,11 +33,11 @@ class ContentSecurityPolicyMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        policy = getattr(settings, "PURSIGHT_CSP", None) or DEFAULT_CSP
+        policy = settings.PURSIGHT_CSP
         self.header_value = build_csp(policy)
         self.header_name = (
             "Content-Security-Policy-Report-Only"
-            if getattr(settings, "PURSIGHT_CSP_REPORT_ONLY", False)
+            if settings.PURSIGHT_CSP_REPORT_ONLY
             else "Content-Security-Policy"
         )
 
@@ -79,8 +64,8 @@ class LoginRateLimitMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.paths = set(getattr(settings, "PURSIGHT_LOGIN_PATHS", ["/admin/login/"]))
-        self.limit, self.window = parse_rate(getattr(settings, "PURSIGHT_LOGIN_RATE", "30/min"))
+        self.paths = set(settings.PURSIGHT_LOGIN_PATHS)
+        self.limit, self.window = parse_rate(settings.PURSIGHT_LOGIN_RATE)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and request.path in self.paths:

@@ -32,7 +32,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # Content security policy (pursight.core.middleware.ContentSecurityPolicyMiddleware, in base).
-PURSIGHT_CSP_REPORT_ONLY = env.bool("PURSIGHT_CSP_REPORT_ONLY", default=False)
 # No browsable API in production: JSON (and CSV where offered) only.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
