@@ -7,6 +7,7 @@ the page's group. Domain events reach the group through :mod:`pursight.realtime`
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,6 +17,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from pursight import realtime
+from pursight.layers import TRANSIENT
 
 # page kind -> callable(user, id) returning the initial payload, or None when not visible.
 pages: dict[str, Callable[[Any, int], dict | None]] = {}
@@ -80,8 +82,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         group = realtime.group_name(kind, pk)
         if action == "unsubscribe":
-            await self.channel_layer.group_discard(group, self.channel_name)
-            self.groups_joined.pop(group, None)
+            await self._leave(group)
             await self.send_json({"unsubscribed": {"page": kind, "id": pk}})
             return
         if action != "subscribe":
@@ -91,13 +92,29 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if initial is None:  # not visible: the same answer as for a missing object
             await self.send_json({"error": "Not found.", "page": kind, "id": pk})
             return
-        await self.channel_layer.group_add(group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(group, self.channel_name)
+        except TRANSIENT:  # the layer retried already: degrade, keep the socket
+            await self.send_json(
+                {
+                    "error": "Live updates are unavailable right now; subscribe again later.",
+                    "page": kind,
+                    "id": pk,
+                }
+            )
+            return
         self.groups_joined[group] = (kind, pk, time.monotonic())
         await self.send_json({"subscribed": {"page": kind, "id": pk}, "data": initial})
 
-    async def disconnect(self, code: int) -> None:
-        for group in getattr(self, "groups_joined", ()):
+    async def _leave(self, group: str) -> None:
+        self.groups_joined.pop(group, None)
+        # On a Redis failure the layer logged it; the membership expires with the group.
+        with contextlib.suppress(TRANSIENT):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        for group in list(getattr(self, "groups_joined", ())):
+            await self._leave(group)
 
     async def page_event(self, event: dict) -> None:
         group = realtime.group_name(event["page"], event["id"])
@@ -109,16 +126,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             # Access may have been revoked since the subscription: ask the gate again, for a
             # freshly loaded user (scopes are cached on the user object).
             if not await database_sync_to_async(_still_visible)(self.scope["user"], kind, pk):
-                await self.channel_layer.group_discard(group, self.channel_name)
-                self.groups_joined.pop(group, None)
+                await self._leave(group)
                 await self.send_json({"error": "Not found.", "page": kind, "id": pk})
                 return
             self.groups_joined[group] = (kind, pk, time.monotonic())
-        await self.send_json(
-            {
-                "page": event["page"],
-                "id": event["id"],
-                "event": event["event"],
-                "data": event["data"],
-            }
-        )
+        await self.send(text_data=event["text"])  # encoded once by the publisher

@@ -112,6 +112,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'pursight.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Persistent connections (checked before reuse): a WebSocket connect or subscribe is one short
+# query in the web process' database thread, not a new PostgreSQL backend each time.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
@@ -144,6 +148,22 @@ AXES_VERBOSE = False
 # Login attempts per client IP (admin and API login forms), on top of the lockout.
 PURSIGHT_LOGIN_RATE = env.str("PURSIGHT_LOGIN_RATE", default="30/min")
 PURSIGHT_LOGIN_PATHS = ["/admin/login/", "/api/auth/login/"]
+# Content security policy (pursight.core.middleware.ContentSecurityPolicyMiddleware). The admin
+# skin (unfold, Alpine.js) needs inline scripts and styles and eval. REPORT_ONLY sends it as
+# Content-Security-Policy-Report-Only.
+PURSIGHT_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'unsafe-inline'", "'unsafe-eval'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+PURSIGHT_CSP_REPORT_ONLY = env.bool("PURSIGHT_CSP_REPORT_ONLY", default=False)
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
@@ -170,8 +190,13 @@ if REDIS_URL:
     }
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNELS_PREFIX", default="asgi")},
+            # Redis pub/sub: one subscription per page and web process, two connections per
+            # process whatever the number of sockets; Redis errors degrade (pursight/layers.py).
+            "BACKEND": "pursight.layers.ResilientRedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REDIS_URL],
+                "prefix": env.str("CHANNELS_PREFIX", default="asgi"),
+            },
         }
     }
 else:
@@ -209,6 +234,17 @@ PURSIGHT_SCAN = {
     # Classify in a helper process beside the worker, overlapping sampling (two cores or more).
     "CLASSIFY_IN_HELPER": env.bool("PURSIGHT_SCAN_CLASSIFY_IN_HELPER", default=True),
 }
+
+# --- Classification engine ---
+# DEFAULT_SMALL trains a smaller default model (tests, small machines); CACHE_DIR holds trained
+# models and their lock; SEED makes training reproducible.
+PURSIGHT_CLASSIFIER = {"DEFAULT_SMALL": False, "CACHE_DIR": VAR_DIR / "classifier", "SEED": 0}
+
+# --- Compliance ---
+# Evaluate a data source's compliance rules after each successful scan of it.
+PURSIGHT_COMPLIANCE_EVALUATE_AFTER_SCAN = env.bool(
+    "PURSIGHT_COMPLIANCE_EVALUATE_AFTER_SCAN", default=True
+)
 
 # --- File-based data sources (SQLite) ---
 # Data sources may be files only inside these directories (absolute paths). Empty: no file-based

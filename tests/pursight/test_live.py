@@ -159,17 +159,20 @@ async def _revoked(user, run, other):
     assert "subscribed" in await comm.receive_json_from()
     layer = get_channel_layer()
     group = realtime.group_name("scanrun", run.pk)
-    event = {"type": "page.event", "page": "scanrun", "id": run.pk, "event": "progress"}
-    await layer.group_send(group, {**event, "data": {"n": 1}})
+
+    def event(n: int) -> dict:
+        return realtime.envelope("scanrun", run.pk, "progress", {"n": n})
+
+    await layer.group_send(group, event(1))
     assert (await comm.receive_json_from())["data"] == {"n": 1}
     # The role is revoked: the next event is not delivered; the client is told once.
     await sync_to_async(CollectionUserObjectPermission.objects.filter(user=user).delete)()
-    await layer.group_send(group, {**event, "data": {"n": 2}})
+    await layer.group_send(group, event(2))
     assert await comm.receive_json_from() == {
         "error": "Not found.",
         "page": "scanrun",
         "id": run.pk,
     }
-    await layer.group_send(group, {**event, "data": {"n": 3}})
+    await layer.group_send(group, event(3))
     assert await comm.receive_nothing(timeout=0.3)
     await comm.disconnect()
