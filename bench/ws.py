@@ -22,6 +22,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -288,6 +289,7 @@ def main() -> None:
         connections.close_all()
         with psycopg.connect(admin_url, autocommit=True) as con:
             con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(var, ignore_errors=True)
 
 
 if __name__ == "__main__":
