@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
+import socket
 import sqlite3
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -143,3 +146,54 @@ def scan_source() -> Callable[..., Any]:
         return services.execute_run(queued.pk)
 
     return run
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class _Hello(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"hello")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoints() -> Iterator[dict[str, int]]:
+    """Real listeners on 127.0.0.1 for probing connection errors: a closed port, a web server,
+    and a service that greets in its own protocol (SSH)."""
+    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    threading.Thread(target=web.serve_forever, daemon=True).start()
+    ssh = socket.socket()
+    ssh.bind(("127.0.0.1", 0))
+    ssh.listen(8)
+    ssh.settimeout(0.2)
+    stop = threading.Event()
+    clients: list[socket.socket] = []
+
+    def greet() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = ssh.accept()
+            except OSError:
+                continue
+            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+            clients.append(conn)
+
+    thread = threading.Thread(target=greet, daemon=True)
+    thread.start()
+    yield {"closed": closed_port(), "http": web.server_address[1], "ssh": ssh.getsockname()[1]}
+    stop.set()
+    thread.join(2)
+    web.shutdown()
+    web.server_close()
+    for conn in clients:
+        conn.close()
+    ssh.close()

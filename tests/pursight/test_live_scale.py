@@ -123,11 +123,9 @@ def test_a_burst_of_joins_and_leaves_needs_no_connection_per_socket() -> None:
 def test_redis_down_degrades_the_feed_and_keeps_the_socket(
     settings: Any, watched_run: Any, caplog: Any
 ) -> None:
-    import socket
+    from tests.fixtures import closed_port
 
-    with socket.socket() as s:  # a port nothing listens on
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = closed_port()
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "pursight.layers.ResilientRedisChannelLayer",

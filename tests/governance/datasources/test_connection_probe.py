@@ -3,11 +3,7 @@ look the same to anyone but a platform administrator (real listeners on 127.0.0.
 
 from __future__ import annotations
 
-import http.server
 import logging
-import socket
-import threading
-from collections.abc import Iterator
 
 import pytest
 from rest_framework.test import APIClient
@@ -16,55 +12,6 @@ from governance.datasources import services
 from governance.datasources.models import DataSource
 
 pytestmark = pytest.mark.django_db
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"hello")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def endpoints() -> Iterator[dict[str, int]]:
-    """A closed port, a web server, and a service that greets in its own protocol (SSH)."""
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    ssh = socket.socket()
-    ssh.bind(("127.0.0.1", 0))
-    ssh.listen(8)
-    stop = threading.Event()
-    clients: list[socket.socket] = []
-
-    def greet() -> None:
-        ssh.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = ssh.accept()
-            except OSError:
-                continue
-            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
-            clients.append(conn)
-
-    thread = threading.Thread(target=greet, daemon=True)
-    thread.start()
-    yield {"closed": closed_port(), "http": web.server_address[1], "ssh": ssh.getsockname()[1]}
-    stop.set()
-    thread.join(2)
-    web.shutdown()
-    web.server_close()
-    for conn in clients:
-        conn.close()
-    ssh.close()
 
 
 @pytest.fixture

@@ -4,11 +4,7 @@ port, an HTTP listener and another service is one public message (real listeners
 
 from __future__ import annotations
 
-import http.server
 import logging
-import socket
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,52 +18,6 @@ from pursight.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 LEAKS = ("refused", "http", "ssh", "protocol version", "lost connection", "timed out after")
-
-
-class Hello(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"hello")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def endpoints() -> Iterator[dict[str, int]]:
-    """A closed port, a web server, and a service that greets in its own protocol (SSH)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        closed = probe.getsockname()[1]
-    web = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hello)
-    threading.Thread(target=web.serve_forever, daemon=True).start()
-    ssh = socket.socket()
-    ssh.bind(("127.0.0.1", 0))
-    ssh.listen(8)
-    ssh.settimeout(0.2)
-    stop = threading.Event()
-    clients: list[socket.socket] = []
-
-    def greet() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = ssh.accept()
-            except OSError:
-                continue
-            conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
-            clients.append(conn)
-
-    thread = threading.Thread(target=greet, daemon=True)
-    thread.start()
-    yield {"closed": closed, "http": web.server_address[1], "ssh": ssh.getsockname()[1]}
-    stop.set()
-    thread.join(2)
-    web.shutdown()
-    web.server_close()
-    for conn in clients:
-        conn.close()
-    ssh.close()
 
 
 @pytest.fixture
