@@ -83,22 +83,13 @@ def save_scan(*, actor: Any, scan: Scan) -> Scan:
     """Create or update a scan definition; only for a data source the actor may scan-manage."""
     if not permissions.can(actor, "add", scan):
         raise permissions.PermissionDenied("You may not manage scans of this data source.")
-    creating = scan.pk is None
-    before = {} if creating else audit.snapshot(Scan.objects.get(pk=scan.pk))
     user = actor if getattr(actor, "pk", None) else None
-    if creating:
+    if scan.pk is None:
         scan.created_by = user
     else:
         scan.updated_by = user
     scan.full_clean(exclude=["created_by", "updated_by"])
-    scan.save()
-    audit.record(
-        actor=actor,
-        action="scan.create" if creating else "scan.update",
-        obj=scan,
-        changes={} if creating else audit.diff(before, audit.snapshot(scan)),
-    )
-    return scan
+    return audit.audited_save(actor=actor, obj=scan)
 
 
 def start_scan(
