@@ -53,6 +53,8 @@ def test_steward_tests_a_connection_scans_and_browses(
     browser, live_server, make_user, make_collection, grant, make_source, shop_db, settings
 ):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     sales = make_collection("Sales")
@@ -73,15 +75,21 @@ def test_steward_tests_a_connection_scans_and_browses(
     body = browser.find_element(By.TAG_NAME, "body").text
     assert "shop" in body and "payroll" not in body
 
+    def page_says(text: str) -> None:
+        """Wait for the page that a click leads to (the old page's elements go stale)."""
+        WebDriverWait(browser, 30).until(
+            expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
+        )
+
     browser.get(f"{live_server.url}/admin/datasources/datasource/{source.pk}/change/")
     # Actions that change something ask first and act only on the confirming POST.
     browser.find_element(By.PARTIAL_LINK_TEXT, "Test connection").click()
     browser.find_element(By.CSS_SELECTOR, "#confirm-action [type=submit]").click()
-    assert "shop: Connected in" in browser.find_element(By.TAG_NAME, "body").text
+    page_says("shop: Connected in")
 
     browser.find_element(By.PARTIAL_LINK_TEXT, "Scan now").click()
     browser.find_element(By.CSS_SELECTOR, "#confirm-action [type=submit]").click()
-    assert "Scan run #" in browser.find_element(By.TAG_NAME, "body").text
+    page_says("Scan run #")
     deadline = time.monotonic() + 90  # the first scan of a process may load the classifier
     while "Succeeded" not in browser.find_element(By.TAG_NAME, "body").text:
         assert time.monotonic() < deadline, browser.find_element(By.TAG_NAME, "body").text[:2000]
