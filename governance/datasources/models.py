@@ -3,7 +3,9 @@ shown again."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
 from typing import Any
 
 from django.conf import settings
@@ -18,6 +20,20 @@ from .choices import DEFAULT_PORTS, SourceKind
 from .connectors import ConnectorError
 from .connectors.registry import connector_class
 from .files import file_access
+
+# A DNS name (or an IPv4 address, which has its shape); IPv6 addresses are parsed apart.
+HOST_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.\-_]{0,252}[A-Za-z0-9])?")
+
+
+def valid_host(host: str) -> bool:
+    """A host name or an IP address a driver can resolve: no spaces, scheme or port."""
+    if HOST_NAME.fullmatch(host):
+        return True
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class DataSource(GovernedModel):
@@ -125,6 +141,11 @@ class DataSource(GovernedModel):
         else:
             if not self.host:
                 errors["host"] = "A host is required."
+            elif not valid_host(self.host):
+                errors["host"] = (
+                    "Enter a host name or an IP address (letters, digits, dots, hyphens; no "
+                    "spaces, scheme or port)."
+                )
             if self.port is None:
                 self.port = DEFAULT_PORTS[SourceKind(self.kind)]
         try:

@@ -205,6 +205,9 @@ def test_test_action_reports_success_and_failure(setup, tmp_path):
         ({"options": {"options": "-c x=1"}}, "options", "supported: application_name"),
         ({"options": {"sslrootcert": "relative.pem"}}, "options", "absolute path"),
         ({"host": ""}, "host", "A host is required"),
+        ({"host": "db server"}, "host", "no spaces"),
+        ({"host": "postgres://db"}, "host", "no spaces, scheme or port"),
+        ({"host": "db:5432"}, "host", "no spaces, scheme or port"),
     ],
 )
 def test_invalid_settings_are_refused_on_save(setup, change, field, words):
@@ -223,6 +226,16 @@ def test_invalid_settings_are_refused_on_save(setup, change, field, words):
     source = client.post("/api/v1/datasources/", body, format="json").json()
     update = client.patch(f"/api/v1/datasources/{source['id']}/", change, format="json")
     assert update.status_code == 400 and words in str(update.json()[field])
+
+
+@pytest.mark.parametrize("host", ["db", "db-1.internal.example.com", "10.0.0.7", "::1", "fe80::1"])
+def test_valid_hosts_are_accepted(setup, host):
+    client = client_for(setup["steward"])
+    body = {"name": "pg", "kind": "postgresql", "host": host, "database": "d"}
+    response = client.post(
+        "/api/v1/datasources/", {**body, "collection": setup["finance"].pk}, format="json"
+    )
+    assert response.status_code == 201, response.content
 
 
 def test_tls_files_cannot_point_at_pursight_own_files(setup, settings):
