@@ -133,16 +133,19 @@ class RoleAssignment(models.Model):
                     | models.Q(user__isnull=True, group__isnull=False)
                 ),
                 name="rbac_roleassignment_user_xor_group",
+                violation_error_message="Choose either a user or a group (one of them, not both).",
             ),
             models.UniqueConstraint(
                 fields=["role", "collection", "user"],
                 condition=models.Q(user__isnull=False),
                 name="rbac_roleassignment_unique_user",
+                violation_error_message="This user already holds this role on this collection.",
             ),
             models.UniqueConstraint(
                 fields=["role", "collection", "group"],
                 condition=models.Q(group__isnull=False),
                 name="rbac_roleassignment_unique_group",
+                violation_error_message="This group already holds this role on this collection.",
             ),
         ]
 
