@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.http import Http404, HttpRequest
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -33,12 +34,24 @@ RemovedFilter = presence_filter(
 )
 
 
+def _flag(text: str, title: str = "") -> str:
+    """A warning badge for a flag that needs attention (its absence shows as a plain dash)."""
+    return render_to_string(
+        "unfold/helpers/label.html", {"text": text, "type": "warning", "label_title": title}
+    )
+
+
+@display(description="Distinct values")
+def _distinct_in_sample(obj: CatalogColumn) -> str:
+    return obj.distinct_label or "—"
+
+
 class AssetAdmin(PurSightModelAdmin):
     """Catalog assets are written by scans; stewards curate description and owner."""
 
     collection_permission = "curate_catalog"
     search_fields = ["name"]  # replaced by full-text search in get_search_results
-    readonly_common = ["qualified_name", "first_seen", "last_seen", "removed_at", "updated_at"]
+    readonly_common = ["qualified", "first_seen", "last_seen", "removed_at", "updated_at"]
     autocomplete_fields = ["owner"]
 
     def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
@@ -60,6 +73,10 @@ class AssetAdmin(PurSightModelAdmin):
     @display(description="Status", label={"Present": "success", "Removed": "danger"})
     def presence(self, obj: Any) -> str:
         return "Removed" if obj.removed_at else "Present"
+
+    @display(description="Qualified name")
+    def qualified(self, obj: Any) -> str:
+        return obj.display_qualified_name
 
 
 @admin.register(CatalogSchema)
@@ -90,7 +107,7 @@ class ClassificationInline(GovernedTabularInline):
         "sensitivity_label",
         "reasons_text",
         "evidence_text",
-        "disagreement",
+        "disagreement_flag",
     ]
     readonly_fields = fields
     can_delete = False
@@ -103,7 +120,16 @@ class ClassificationInline(GovernedTabularInline):
         return False
 
     def get_queryset(self, request: HttpRequest):
-        return super().get_queryset(request).select_related("classification", "sensitivity_label")
+        # The row titles ("people.email — Email address (suggested)") name column and table.
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("column__table", "classification", "sensitivity_label")
+        )
+
+    @display(description="Disagreement")
+    def disagreement_flag(self, obj: ColumnClassification) -> str:
+        return _disagreement(obj)
 
     @display(description="Why")
     def reasons_text(self, obj: ColumnClassification) -> str:
@@ -119,11 +145,19 @@ def _table_sensitivity(obj: CatalogTable) -> str:
     return getattr(obj, "sensitivity_label", None) or "—"
 
 
+def _disagreement(obj: ColumnClassification) -> str:
+    """Only a disagreement is marked: its absence is the normal case, not an error."""
+    if not obj.disagreement:
+        return "—"
+    found = (obj.disagreement_details or {}).get("found", "")
+    return _flag("Disagrees", f"A later scan found {found}" if found else "")
+
+
 @display(description="Classifications")
 def _table_classifications_link(obj: CatalogTable) -> str:
     return format_html(
         '<a href="{}">Classifications →</a>',
-        _changelist("columnclassification", column__table__id__exact=obj.pk),
+        _changelist("columnclassification", **{TableFilter.parameter_name: obj.pk}),
     )
 
 
@@ -144,7 +178,7 @@ class ColumnInline(GovernedTabularInline):
         "data_type",
         "nullable",
         "null_fraction",
-        "distinct_count",
+        _distinct_in_sample,
         "removed_at",
     ]
     readonly_fields = fields
@@ -217,7 +251,7 @@ class CatalogColumnAdmin(AssetAdmin):
         "data_type",
         "nullable",
         "null_fraction",
-        "distinct_count",
+        _distinct_in_sample,
         "datasource",
         "presence",
     ]
@@ -236,7 +270,7 @@ class CatalogColumnAdmin(AssetAdmin):
         "comment",
         "sample_size",
         "null_fraction",
-        "distinct_count",
+        _distinct_in_sample,
         "min_length",
         "max_length",
         "top_values",
@@ -251,6 +285,33 @@ class CatalogColumnAdmin(AssetAdmin):
 
 
 # --- classifications ---------------------------------------------------------------------------
+
+
+class TableFilter(admin.SimpleListFilter):
+    """The classifications of one table (the target of the "Classifications" links).
+
+    Offers only the selected table, and only when the user may see it: the list of all tables
+    would be long and is what the table list is for.
+    """
+
+    title = "table"
+    parameter_name = "table"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        value = self.value()
+        if not value or not value.isdigit():
+            return []
+        visible = permissions.restrict(CatalogTable.objects.all(), request.user)
+        table = visible.select_related("schema").filter(pk=int(value)).first()
+        return [(str(table.pk), table.display_name)] if table else []
+
+    def queryset(self, request: HttpRequest, queryset: Any) -> Any:
+        value = self.value()
+        if value is None:
+            return queryset
+        if not value.isdigit():
+            return queryset.none()
+        return queryset.filter(column__table_id=int(value))
 
 
 class ColumnClassificationForm(forms.ModelForm):
@@ -277,9 +338,10 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "source",
         "sensitivity_label",
         "why",
-        "disagreement",
+        "disagreement_flag",
     ]
     list_filter = [
+        TableFilter,
         "status",
         "source",
         "disagreement",
@@ -305,7 +367,7 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
         "evidence_text",
         "model_version",
         "sensitivity_label",
-        "disagreement",
+        "disagreement_flag",
         "disagreement_details",
         "decided_by",
         "decided_at",
@@ -351,6 +413,10 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
     def table_name(self, obj: ColumnClassification) -> str:
         return f"{obj.column.table.schema.name}.{obj.column.table.name}"
 
+    @display(description="Disagreement", ordering="disagreement")
+    def disagreement_flag(self, obj: ColumnClassification) -> str:
+        return _disagreement(obj)
+
     @display(description="Confidence", ordering="confidence")
     def confidence_pct(self, obj: ColumnClassification) -> str:
         return f"{obj.confidence:.0%}"
@@ -383,7 +449,7 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
 
     def _decide(self, request: HttpRequest, queryset: Any, func: Any, verb: str) -> None:
         done = 0
-        for row in queryset.select_related("datasource", "classification"):
+        for row in queryset.select_related("datasource", "classification", "column__table"):
             if self.call_service(request, func, classification=row) is not None:
                 done += 1
         self.report(request, True, f"{verb} {done} classifications.")

@@ -47,6 +47,15 @@ class Asset(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    @property
+    def display_qualified_name(self) -> str:
+        """The qualified name for people: the data source's name instead of its internal id.
+
+        ``qualified_name`` stays the key (ids do not change when a source is renamed).
+        """
+        _, _, rest = self.qualified_name.partition("/")
+        return f"{qn_escape(self.datasource.name)}/{rest}" if rest else self.qualified_name
+
 
 def qn_escape(part: str) -> str:
     return part.replace("%", "%25").replace("/", "%2F")
@@ -123,6 +132,15 @@ class CatalogColumn(Asset):
             return f"{self.table.name}.{self.name}"
         return self.name
 
+    @property
+    def distinct_label(self) -> str:
+        """The distinct count with its basis: it is counted in the last sample, not the table."""
+        if self.distinct_count is None:
+            return ""
+        if self.sample_size is None:
+            return f"{self.distinct_count} distinct in sample"
+        return f"{self.distinct_count} distinct in sample of {self.sample_size}"
+
 
 class ColumnClassification(models.Model):
     """A classification of a column: suggested by a scan, decided (or set) by a steward.
@@ -182,4 +200,12 @@ class ColumnClassification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.column_id}: {self.classification_id} ({self.status})"
+        """E.g. "customers.email — Email address (suggested)".
+
+        Reads the column, its table and the classification: lists select them together.
+        """
+        column = self.column
+        return (
+            f"{column.table.name}.{column.name} — {self.classification.name} "
+            f"({self.get_status_display().lower()})"
+        )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import filters, mixins, status
@@ -14,7 +15,7 @@ from pursight import permissions
 from pursight.api import GovernedViewSetMixin
 from pursight.filters import GatedFilterBackend
 
-from .. import classifying
+from .. import classifying, search
 from ..choices import ClassificationSource, ClassificationStatus
 from ..models import CatalogColumn, ColumnClassification
 from .classification_serializers import ColumnClassificationSerializer, RollupSerializer
@@ -29,10 +30,25 @@ class ColumnClassificationFilter(django_filters.FilterSet):
     label = django_filters.CharFilter(field_name="sensitivity_label__name")
     confidence_min = django_filters.NumberFilter(field_name="confidence", lookup_expr="gte")
     confidence_max = django_filters.NumberFilter(field_name="confidence", lookup_expr="lte")
+    q = django_filters.CharFilter(
+        method="search_words",
+        help_text="Words to find in the column, table and classification names and codes.",
+    )
+    search = django_filters.CharFilter(method="search_words", help_text="Alias of q.")
 
     class Meta:
         model = ColumnClassification
         fields = ["datasource", "column", "disagreement"]
+
+    def search_words(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        for word in search.tokens(value):
+            queryset = queryset.filter(
+                Q(column__name__icontains=word)
+                | Q(column__table__name__icontains=word)
+                | Q(classification__code__icontains=word)
+                | Q(classification__name__icontains=word)
+            )
+        return queryset
 
 
 class ColumnClassificationViewSet(

@@ -7,6 +7,7 @@ ASSET_FIELDS = [
     "id",
     "name",
     "qualified_name",
+    "display_qualified_name",
     "datasource",
     "datasource_name",
     "description",
@@ -20,6 +21,10 @@ READ_ONLY = [f for f in ASSET_FIELDS if f not in ("description", "owner")]
 
 class AssetSerializer(serializers.ModelSerializer):
     datasource_name = serializers.CharField(source="datasource.name", read_only=True)
+    display_qualified_name = serializers.CharField(
+        read_only=True,
+        help_text="The qualified name with the data source's name; qualified_name is the key.",
+    )
 
 
 class SchemaSerializer(AssetSerializer):
@@ -84,6 +89,7 @@ class ColumnSerializer(AssetSerializer):
             "sample_size": obj.sample_size,
             "null_fraction": obj.null_fraction,
             "distinct_count": obj.distinct_count,
+            "distinct_label": obj.distinct_label,
             "min_length": obj.min_length,
             "max_length": obj.max_length,
             "top_values": obj.top_values,

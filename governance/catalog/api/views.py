@@ -16,21 +16,33 @@ from .serializers import ColumnSerializer, SchemaSerializer, TableSerializer
 
 
 class FullTextSearchFilter(filters.BaseFilterBackend):
-    """``?q=words``: PostgreSQL full-text search (prefix match), a LIKE fallback elsewhere."""
+    """``?q=words``: PostgreSQL full-text search (prefix match), a LIKE fallback elsewhere.
+
+    ``?search=`` (the parameter of the other list endpoints) is accepted as an alias of ``q``.
+    """
+
+    params = ("q", "search")
 
     def filter_queryset(self, request: Any, queryset: Any, view: Any):
-        text = request.query_params.get("q", "")
+        text = next(
+            (request.query_params[p] for p in self.params if request.query_params.get(p)), ""
+        )
         return search.search(queryset, text) if text else queryset
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        describe = {
+            "q": "Words to search in names, qualified names and descriptions.",
+            "search": "Alias of q (used when q is not given).",
+        }
         return [
             {
-                "name": "q",
+                "name": name,
                 "required": False,
                 "in": "query",
-                "description": "Words to search in names, qualified names and descriptions.",
+                "description": describe[name],
                 "schema": {"type": "string"},
             }
+            for name in self.params
         ]
 
 
