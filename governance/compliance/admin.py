@@ -17,8 +17,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
 from unfold.decorators import action, display
+from unfold.widgets import DATETIME_CLASSES, UnfoldAdminTextareaWidget
 
 from pursight import permissions
 from pursight.admin import (
@@ -41,6 +42,13 @@ from .models import (
     Rule,
     RuleResult,
 )
+
+NO_DATA = "No data"
+
+
+def score_text(value: float | None) -> str:
+    """A score as shown everywhere: a percentage, or "No data" when nothing was checked."""
+    return NO_DATA if value is None else f"{value:.1f}%"
 
 
 class ControlInline(GovernedTabularInline):
@@ -112,7 +120,7 @@ class FrameworkAdmin(ObjectActionsMixin, PurSightModelAdmin):
         value = services.score(
             getattr(obj, "score_checked", None) or 0, getattr(obj, "score_failing", None) or 0
         )
-        return "-" if value is None else f"{value:.1f}%"
+        return score_text(value)
 
     @display(description="Edited locally")
     def edited_locally(self, obj: Framework) -> str:
@@ -138,8 +146,9 @@ class FrameworkAdmin(ObjectActionsMixin, PurSightModelAdmin):
             self.report(
                 request,
                 True,
-                f"{framework}: {s.rules} rules, {s.checked} asset checks, {s.opened} opened, "
-                f"{s.closed} closed, {s.still_open} open"
+                f"{framework}: {s.rules} rules, {s.checked} asset checks, {s.opened} opened"
+                + (f" ({s.reopened} resolved but still violated, reopened)" if s.reopened else "")
+                + f", {s.closed} closed, {s.still_open} open"
                 + (f", {s.skipped} skipped (not available yet)" if s.skipped else "")
                 + ".",
             )
@@ -300,10 +309,54 @@ class CollectionFilter(admin.SimpleListFilter):
 
 
 class TransitionForm(forms.Form):
-    note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    justification = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    expires_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    """The input a bulk transition needs, in the admin's skin; validated by the service's own
+    rules (:func:`services.check_transition_input`) before any finding is touched."""
+
+    justification = forms.CharField(
+        required=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text="Why the risk is accepted (compensating control, planned fix, …).",
+    )
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires on",
+        widget=forms.DateInput(
+            attrs={"type": "date", "class": " ".join(DATETIME_CLASSES)}, format="%Y-%m-%d"
+        ),
+        help_text="The finding reopens at the first evaluation after this day.",
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 3}),
+        help_text="Why the rule does not apply to these assets.",
+    )
+    note = forms.CharField(
+        required=False,
+        widget=UnfoldAdminTextareaWidget(attrs={"rows": 2}),
+        help_text="Optional, recorded in each finding's history.",
+    )
+
+    def __init__(self, *args: Any, to: str, needs: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.to = to
+        for name in list(self.fields):
+            if name not in needs and name != "note":
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        try:
+            services.check_transition_input(
+                to=self.to,
+                justification=data.get("justification") or "",
+                expires_on=data.get("expires_on"),
+                reason=data.get("reason") or "",
+            )
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                if name not in self.errors:  # e.g. an unreadable date already said so
+                    self.add_error(name if name in self.fields else None, messages)
+        return data
 
 
 @admin.register(Finding)
@@ -417,10 +470,15 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
     def _bulk(self, request: HttpRequest, queryset: Any, to: str, **kwargs: Any) -> None:
         result = services.bulk_transition(actor=request.user, findings=queryset, to=to, **kwargs)
         if result.done:
+            verify = (
+                " The next evaluation verifies it: a finding still violated is reopened."
+                if to == FindingStatus.RESOLVED
+                else ""
+            )
             self.report(
                 request,
                 True,
-                f"{len(result.done)} finding(s) now {FindingStatus(to).label.lower()}.",
+                f"{len(result.done)} finding(s) now {FindingStatus(to).label.lower()}.{verify}",
             )
         for finding, error in result.refused[:10]:
             self.report(request, False, f"{finding}: {error}")
@@ -446,9 +504,10 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
     def _with_form(
         self, request: HttpRequest, queryset: Any, to: str, title: str, needs: list[str]
     ):
-        """Bulk transitions needing input: an intermediate page, then the service."""
+        """Bulk transitions needing input: an intermediate page (shown again with the input
+        and its errors until valid), then the service."""
         if "apply" in request.POST:
-            form = TransitionForm(request.POST)
+            form = TransitionForm(request.POST, to=to, needs=needs)
             if form.is_valid():
                 data = {k: v for k, v in form.cleaned_data.items() if k in needs or k == "note"}
                 self._bulk(
@@ -459,17 +518,19 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
                 )
                 return None
         else:
-            form = TransitionForm()
-        for name in list(form.fields):
-            if name not in needs and name != "note":
-                del form.fields[name]
+            form = TransitionForm(to=to, needs=needs)
+        shown = 20
         context = {
             **self.admin_site.each_context(request),
             "title": title,
             "form": form,
-            "queryset": queryset,
+            "count": queryset.count(),
+            "findings": list(queryset.select_related("rule")[:shown]),
+            "shown": shown,
             "action": request.POST.get("action"),
             "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "cancel_url": reverse("admin:compliance_finding_changelist"),
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "compliance/transition_form.html", context)
@@ -507,37 +568,89 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
 COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"]
 
 
-def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h: int = 220) -> str:
-    """A small inline SVG line chart of scores (0–100 %) per framework over days."""
+def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h: int = 250) -> str:
+    """A small inline SVG line chart of scores (0–100 %) per framework over days.
+
+    Each framework's latest score is written beside its last marker; a day without data (no
+    asset checked) breaks the line. With a single day the markers stand in the middle, with a
+    note that the line appears with later evaluations.
+    """
     days = sorted({d for points in trend.values() for d, _ in points})
     if not days:
         return ""
-    pad = 30
-    x_of = {d: pad + (w - 2 * pad) * (i / max(1, len(days) - 1)) for i, d in enumerate(days)}
+    left, right, top, bottom = 44, 44, 28, h - 64
+    single = len(days) == 1
+
+    def x(d: str) -> float:
+        if single:
+            return w / 2
+        return left + (w - left - right) * days.index(d) / (len(days) - 1)
 
     def y(v: float) -> float:
-        return h - pad - (h - 2 * pad) * v / 100
+        return bottom - (bottom - top) * v / 100
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="100%" '
-        'role="img" aria-label="Compliance score trend">',
-        f'<line x1="{pad}" y1="{y(0)}" x2="{w - pad}" y2="{y(0)}" stroke="#999"/>',
-        f'<line x1="{pad}" y1="{y(100)}" x2="{w - pad}" y2="{y(100)}" stroke="#ddd"/>',
-        f'<text x="2" y="{y(100) + 4}" font-size="10">100%</text>',
-        f'<text x="2" y="{y(0) + 4}" font-size="10">0%</text>',
-        f'<text x="{pad}" y="{h - 8}" font-size="10">{days[0]}</text>',
-        f'<text x="{w - pad - 60}" y="{h - 8}" font-size="10">{days[-1]}</text>',
+        f'style="max-width:{w}px" role="img" aria-label="Compliance score trend" '
+        'font-family="inherit" font-size="11" fill="currentColor">'
     ]
+    for v in (0, 50, 100):
+        stroke = "#9ca3af" if v == 0 else "#e5e7eb"
+        parts.append(
+            f'<line x1="{left}" y1="{y(v)}" x2="{w - right}" y2="{y(v)}" stroke="{stroke}"/>'
+            f'<text x="{left - 6}" y="{y(v) + 4}" text-anchor="end">{v}%</text>'
+        )
+    if single:
+        parts.append(f'<text x="{w / 2}" y="{bottom + 18}" text-anchor="middle">{days[0]}</text>')
+    else:
+        parts.append(f'<text x="{left}" y="{bottom + 18}">{days[0]}</text>')
+        parts.append(f'<text x="{w - right}" y="{bottom + 18}" text-anchor="end">{days[-1]}</text>')
+    any_value = False
     for i, (code, points) in enumerate(sorted(trend.items())):
         color = COLORS[i % len(COLORS)]
-        coords = " ".join(f"{x_of[d]:.1f},{y(v):.1f}" for d, v in points if v is not None)
-        parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="{coords}"/>')
-        for d, v in points:
+        name = escape(code)
+        valued = [(d, v) for d, v in points if v is not None]
+        segment: list[str] = []
+        for d, v in [*points, ("", None)]:  # a day without data ends a segment
             if v is not None:
-                parts.append(f'<circle cx="{x_of[d]:.1f}" cy="{y(v):.1f}" r="2.5" fill="{color}"/>')
+                segment.append(f"{x(d):.1f},{y(v):.1f}")
+                continue
+            if len(segment) > 1:
+                parts.append(
+                    f'<polyline fill="none" stroke="{color}" stroke-width="2" '
+                    f'points="{" ".join(segment)}"/>'
+                )
+            segment = []
+        for d, v in valued:
+            parts.append(
+                f'<circle cx="{x(d):.1f}" cy="{y(v):.1f}" r="4" fill="{color}">'
+                f"<title>{name} {d}: {v:.1f}%</title></circle>"
+            )
+        if valued:
+            any_value = True
+            d, v = valued[-1]
+            anchor = "start" if single or x(d) < w - right - 1 else "end"
+            dx = 8 if anchor == "start" else -8
+            parts.append(
+                f'<text x="{x(d) + dx:.1f}" y="{y(v) - 6 - 12 * (i % 2):.1f}" '
+                f'text-anchor="{anchor}" fill="{color}" font-weight="600">'
+                f"{name} {v:.1f}%</text>"
+            )
         parts.append(
-            f'<text x="{w - pad + 2 - 60}" y="{pad + 12 * i}" font-size="10" fill="{color}">'
-            f"{code}</text>"
+            f'<rect x="{left + 110 * i}" y="{h - 22}" width="10" height="10" fill="{color}"/>'
+            f'<text x="{left + 110 * i + 14}" y="{h - 13}">'
+            f"{name}{'' if valued else ' (no data)'}</text>"
+        )
+    if not any_value:
+        parts.append(
+            f'<text x="{w / 2}" y="{(top + bottom) / 2}" text-anchor="middle">'
+            "No data: the evaluations checked no asset.</text>"
+        )
+    elif single:
+        parts.append(
+            f'<text x="{w / 2}" y="{top - 12}" text-anchor="middle" fill="#6b7280">'
+            "One day of data so far: the trend line appears with evaluations on later days."
+            "</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
@@ -552,17 +665,22 @@ class EvaluationRunAdmin(ReadOnlyAdminMixin, PurSightModelAdmin):
         "trigger",
         "state",
         "started_at",
+        "score_display",
+        "assets_checked",
         "rules_evaluated",
         "rules_skipped",
-        "assets_checked",
         "findings_opened",
         "findings_closed",
         "findings_open",
-        "score",
     ]
     # The gate narrows the rows (and the data source filter) to the user's collections.
     list_filter = ["framework", "datasource", "trigger", "state"]
     list_select_related = ["framework", "datasource"]
+
+    @display(description="Score", ordering="score")
+    def score_display(self, obj: EvaluationRun) -> str:
+        # A run that checked no asset has no score (older runs may have stored one).
+        return score_text(obj.score if obj.assets_checked else None)
 
 
 @admin.register(ComplianceReport)

@@ -141,6 +141,12 @@ class EvaluationRunSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def to_representation(self, instance: EvaluationRun) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if not instance.assets_checked:  # no asset checked: no score (older runs stored one)
+            data["score"] = None
+        return data
+
 
 class ReportSerializer(serializers.ModelSerializer):
     class Meta:

@@ -35,6 +35,7 @@ from .findings import (
     age_filter,
     assign_finding,
     bulk_transition,
+    check_transition_input,
     transition_finding,
 )
 from .overview import dashboard
@@ -54,6 +55,7 @@ __all__ = [
     "build_report",
     "bulk_transition",
     "check_test_bench",
+    "check_transition_input",
     "dashboard",
     "delete_object",
     "evaluate",

@@ -24,6 +24,28 @@ class TransitionError(ValidationError):
     pass
 
 
+def check_transition_input(
+    *, to: str, justification: str = "", expires_on: date | None = None, reason: str = ""
+) -> None:
+    """What a transition to ``to`` needs, whatever the finding: raise field errors if missing.
+
+    Forms call it to keep the input and show the errors beside their fields before any finding
+    is touched; :func:`transition_finding` calls it again.
+    """
+    errors = {}
+    if to == FindingStatus.ACCEPTED_RISK:
+        if not justification.strip():
+            errors["justification"] = "Accepting a risk needs a justification."
+        if expires_on is None:
+            errors["expires_on"] = "Accepting a risk needs an expiry date."
+        elif expires_on <= timezone.localdate():
+            errors["expires_on"] = "The expiry date must be in the future."
+    if to == FindingStatus.FALSE_POSITIVE and not reason.strip():
+        errors["reason"] = "Marking a false positive needs a reason."
+    if errors:
+        raise TransitionError(errors)
+
+
 @transaction.atomic
 def transition_finding(
     *,
@@ -48,22 +70,11 @@ def transition_finding(
             f"A finding that is {FindingStatus(current).label.lower()} cannot become "
             f"{FindingStatus(to).label.lower()} (allowed: {names})."
         )
-    today = timezone.localdate()
+    check_transition_input(to=to, justification=justification, expires_on=expires_on, reason=reason)
     if to == FindingStatus.ACCEPTED_RISK:
-        errors = {}
-        if not justification.strip():
-            errors["justification"] = "Accepting a risk needs a justification."
-        if expires_on is None:
-            errors["expires_on"] = "Accepting a risk needs an expiry date."
-        elif expires_on <= today:
-            errors["expires_on"] = "The expiry date must be in the future."
-        if errors:
-            raise TransitionError(errors)
         finding.justification = justification.strip()
         finding.risk_expires_on = expires_on
     if to == FindingStatus.FALSE_POSITIVE:
-        if not reason.strip():
-            raise TransitionError({"reason": "Marking a false positive needs a reason."})
         finding.reason = reason.strip()
     now = timezone.now()
     if to == FindingStatus.RESOLVED:

@@ -48,10 +48,11 @@ class RuleOutcome:
     rule: str
     checked: int = 0
     failing: int = 0
-    opened: int = 0
+    opened: int = 0  # new findings and resolved ones reopened (``reopened`` of them)
     closed: int = 0
     skipped: str = ""
     error: str = ""  # the rule failed: it was skipped, the others were evaluated
+    reopened: int = 0  # resolved by hand, still violated: the same finding reopened
 
 
 @dataclass
@@ -62,6 +63,7 @@ class Summary:
     failed: int = 0
     checked: int = 0
     opened: int = 0
+    reopened: int = 0
     closed: int = 0
     still_open: int = 0
     score: float | None = None
@@ -151,6 +153,7 @@ def evaluate_framework(
             summary.rules += 1
             summary.checked += outcome.checked
             summary.opened += outcome.opened
+            summary.reopened += outcome.reopened
             summary.closed += outcome.closed
         if connection.vendor == "postgresql" and summary.opened + summary.closed >= ANALYZE_AFTER:
             # Fresh statistics, or the next evaluation plans its anti-joins on a table it
@@ -161,7 +164,10 @@ def evaluate_framework(
         if ds_ids:
             active = active.filter(datasource_id__in=ds_ids)
         summary.still_open = active.count()
-        summary.score = snapshot_scores(framework, now, ds_ids)
+        score = snapshot_scores(framework, now, ds_ids)
+        # A run that checked no asset has no score of its own ("no data"), whatever results
+        # of earlier runs remain (a rule that failed or was skipped keeps its last ones).
+        summary.score = score if summary.checked else None
         _drop_scopes(scopes)
         run.state = RunState.SUCCEEDED
         run.finished_at = timezone.now()
@@ -173,6 +179,8 @@ def evaluate_framework(
         run.findings_open = summary.still_open
         run.score = summary.score
         run.details = {"rules": [o.__dict__ for o in summary.outcomes]}
+        if summary.reopened:
+            run.details["reopened"] = summary.reopened
         if summary.failed:
             run.details["failed"] = summary.failed
             run.error = "; ".join(f"rule {o.rule}: {o.error}" for o in summary.outcomes if o.error)[
@@ -330,6 +338,10 @@ def _evaluate_rule(
             status_changed_at=now,
         )
 
+    # 3b. Resolved by hand and not verified yet: the evaluation verifies the resolution.
+    outcome.reopened = _verify_resolutions(rule, run, now, ds_ids, failing)
+    outcome.opened += outcome.reopened
+
     # 4. Unchanged violations: the rule's result per source confirms them (their last seen),
     # one small row per source instead of an UPDATE of every finding.
     results = RuleResult.objects.filter(rule=rule)
@@ -403,6 +415,72 @@ def _evaluate_rule(
     return outcome
 
 
+def _verify_resolutions(
+    rule: Rule, run: EvaluationRun, now: datetime, ds_ids: list[int] | None, failing: Any
+) -> int:
+    """Verify the findings of ``rule`` resolved by hand since its last evaluation.
+
+    A resolution is a claim until an evaluation confirms it (as in Purview or OpenMetadata): a
+    finding whose asset still fails is reopened (the same finding, with an event), never
+    duplicated by a new one; a fixed one stays resolved, closed by this run (verified: a later
+    regression is a new violation). Set-based like the rest of the run: one ``INSERT …
+    SELECT`` for the events and two ``UPDATE`` statements. Returns the number reopened.
+    """
+    pending = Finding.stored.filter(
+        rule=rule,
+        asset_type=rule.asset_type,
+        status=FindingStatus.RESOLVED,
+        closed_by_run__isnull=True,
+    )
+    if ds_ids is not None:
+        pending = pending.filter(datasource_id__in=ds_ids)
+    # At most one finding per asset may become active again: the latest resolved one, and
+    # none where the asset already has an active finding.
+    newer = Finding.stored.filter(
+        rule=rule,
+        asset_type=rule.asset_type,
+        asset_id=OuterRef("asset_id"),
+        status=FindingStatus.RESOLVED,
+        closed_by_run__isnull=True,
+        pk__gt=OuterRef("pk"),
+    )
+    active = Finding.stored.filter(
+        rule=rule,
+        asset_type=rule.asset_type,
+        asset_id=OuterRef("asset_id"),
+        status__in=ACTIVE_STATUSES,
+    )
+    still_failing = Exists(failing.filter(pk=OuterRef("asset_id")))
+    reopening = pending.filter(still_failing).exclude(Exists(newer)).exclude(Exists(active))
+    reopened = insert_select(
+        FindingEvent,
+        reopening,
+        {
+            "finding_id": F("pk"),
+            "at": Value(now),
+            "actor_repr": Value("evaluation"),
+            "from_status": F("status"),
+            "to_status": Value(FindingStatus.OPEN),
+            "note": Value("Resolved, but still violated: reopened by the evaluation."),
+            "run_id": Value(run.pk),
+        },
+    )
+    if reopened:
+        reopened_now = FindingEvent.objects.filter(
+            finding_id=OuterRef("pk"), run=run, to_status=FindingStatus.OPEN
+        )
+        pending.filter(Exists(reopened_now)).update(
+            status=FindingStatus.OPEN,
+            closed_at=None,
+            seen_at=now,
+            seen_run=run,
+            status_changed_at=now,
+        )
+    # The others are fixed (or out of scope, or removed): the resolution is verified.
+    pending.exclude(still_failing).update(closed_by_run=run)
+    return reopened
+
+
 def _expire_accepted_risks(framework: Framework, run: EvaluationRun, now: datetime) -> None:
     expired = Finding.stored.filter(
         framework=framework,
@@ -444,6 +522,7 @@ def summarize(run: EvaluationRun) -> Summary:
         failed=run.details.get("failed", 0),
         checked=run.assets_checked,
         opened=run.findings_opened,
+        reopened=run.details.get("reopened", 0),
         closed=run.findings_closed,
         still_open=run.findings_open,
         score=run.score,

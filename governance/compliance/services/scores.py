@@ -22,6 +22,11 @@ def snapshot_scores(
         .order_by()
     )
     day = timezone.localdate(now)
+    # Today's snapshot is the latest state: a collection left without results (its assets gone
+    # or out of scope) has no score today, not the one of an earlier evaluation.
+    ScoreSnapshot.objects.filter(framework=framework, day=day).exclude(
+        collection_id__in=[r["datasource__collection_id"] for r in rows]
+    ).delete()
     ScoreSnapshot.objects.bulk_create(
         [
             ScoreSnapshot(

@@ -189,15 +189,14 @@ def test_unchanged_rerun_confirms_without_rewriting_findings(two_sources, make_r
     f = services.transition_finding(actor=None, finding=f, to=FindingStatus.RESOLVED)
     f = Finding.objects.get(pk=f.pk)
     assert f.last_seen == seen and f.last_run_id == second.pk
-    # ... and a resolved finding is not confirmed by later evaluations (a new one is opened).
+    # ... and a resolved finding is not confirmed by a later evaluation that sees it fixed.
+    CatalogColumn.objects.filter(pk=f.asset_id).update(description="fixed")
     third = evaluate()
-    assert third.findings_opened == 1
+    assert third.findings_opened == 0
     f = Finding.objects.get(pk=f.pk)
+    assert f.status == FindingStatus.RESOLVED and f.closed_by_run == third
     assert f.last_seen == seen and f.last_run == second
     # Reopened by hand after a run that did not see it: not confirmed by that run.
-    Finding.stored.filter(rule=rule, status="open", datasource__name="alpha").delete()
-    CatalogColumn.objects.filter(pk=f.asset_id).update(description="fixed")
-    evaluate()
     f = services.transition_finding(actor=None, finding=f, to=FindingStatus.OPEN)
     assert Finding.objects.get(pk=f.pk).last_seen == seen
 
