@@ -385,7 +385,7 @@ def _evaluate_rule(
     }
     if connection.vendor == "postgresql":
         new, columns = evaluation.violation_columns(new, compiled)
-        outcome.opened = insert_select(Finding, new, {**columns, **constants})
+        outcome.opened += insert_select(Finding, new, {**columns, **constants})
         return outcome
     batch: list[Finding] = []
     for v in evaluation.violations(new, compiled):
