@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -373,6 +374,7 @@ def assign_role(
         defaults={"created_by": actor if getattr(actor, "pk", None) else None},
     )
     _sync_rows(collection=collection, user=user, group=group, removable=set())
+    _open_console(actor=actor, user=user, group=group)
     if created:
         audit.record(
             actor=actor,
@@ -381,6 +383,28 @@ def assign_role(
             changes=_assignment_changes(role, collection, user, group, role_codenames(role)),
         )
     return assignment
+
+
+def _open_console(*, actor: Any, user: Any = None, group: Any = None) -> None:
+    """A role makes the admin console usable: its holder (or the group's members) become staff.
+
+    Staff status only opens the console's door; what the console shows is still decided by the
+    permission gate. Revoking a role leaves staff status alone (it may have been given for other
+    reasons), and a user added to a group later is made staff by whoever adds them.
+    """
+    users = get_user_model().objects.filter(is_staff=False)
+    users = users.filter(pk=user.pk) if user is not None else users.filter(groups=group)
+    members = list(users.select_for_update())
+    get_user_model().objects.filter(pk__in=[m.pk for m in members]).update(is_staff=True)
+    for member in members:
+        audit.record(
+            actor=actor,
+            action="user.staff_granted",
+            obj=member,
+            changes={"is_staff": [False, True]},
+        )
+    if user is not None:
+        user.is_staff = True
 
 
 def _assignment_changes(

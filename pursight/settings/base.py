@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files (CSP, offline)
     "guardian",
     "axes",
     "channels",
@@ -139,6 +140,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
+# Signing in without ``?next=`` lands on the console (the API login goes to the API root, see
+# pursight/urls.py); pages that need a user send anonymous visitors to the admin's login.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 # Lockout after repeated failed logins (per user name and IP), lifted after the cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
@@ -286,6 +291,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Data governance portal: data sources, scans, catalog, classifications.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the sidecar's static files: no CDN (blocked by PURSIGHT_CSP, unreachable
+    # offline); the docs page loads its init script as a file (SpectacularSwaggerSplitView).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
