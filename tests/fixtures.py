@@ -197,3 +197,43 @@ def endpoints() -> Iterator[dict[str, int]]:
     for conn in clients:
         conn.close()
     ssh.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Headless Chromium through its driver (Debian packages ``chromium`` and
+    ``chromium-driver``; `.ci/run` installs them), with its console log readable. Skipped, with
+    the reason, where they are missing (a failure when services are required)."""
+    import shutil
+    import tempfile
+
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not (chromium and driver):
+        from pursight.testing import require
+
+        require("Chromium and chromedriver (Debian packages chromium, chromium-driver)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tempfile.mkdtemp(prefix="pursight-chrome-")
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1400,1100",
+        f"--user-data-dir={profile}",
+    ):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(driver), options=options)
+    drv.implicitly_wait(5)
+    yield drv
+    drv.quit()
+    shutil.rmtree(profile, ignore_errors=True)

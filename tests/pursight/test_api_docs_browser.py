@@ -8,46 +8,11 @@ with the reason, where they are missing.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-Long-pass-phrase-42"
-
-
-@pytest.fixture
-def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        from pursight.testing import require
-
-        require("Chromium and chromedriver (Debian packages chromium, chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="pursight-chrome-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1000",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(driver), options=options)
-    drv.implicitly_wait(5)
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_swagger_ui_renders_the_operations_under_the_csp(browser, live_server, make_user):

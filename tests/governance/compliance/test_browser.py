@@ -8,8 +8,6 @@ Skipped, with the reason, where Chromium or its driver is missing.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,38 +18,6 @@ from governance.compliance.models import Finding
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-Long-pass-phrase-42"
-
-
-@pytest.fixture
-def browser():
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not (chromium and driver):
-        from pursight.testing import require
-
-        require("Chromium and chromedriver (Debian packages chromium, chromium-driver)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="pursight-chrome-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1400,1100",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(driver), options=options)
-    drv.implicitly_wait(5)
-    yield drv
-    drv.quit()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def _shot(browser, name: str) -> None:
