@@ -104,6 +104,24 @@ def grant() -> Callable[..., None]:
 
 
 @pytest.fixture
+def grant_platform() -> Callable[..., Any]:
+    """Grant collection permissions platform-wide (model-wide: every collection, and the
+    shared definitions that act on all of them)."""
+    from django.contrib.auth.models import Permission
+
+    from pursight import permissions
+
+    def do(user: Any, *codenames: str) -> Any:
+        user.user_permissions.add(
+            *Permission.objects.filter(content_type__app_label="rbac", codename__in=codenames)
+        )
+        permissions.forget(user)
+        return user
+
+    return do
+
+
+@pytest.fixture
 def make_source(
     db: Any, make_collection: Callable[..., Any], settings: Any, tmp_path_factory: Any
 ) -> Callable[..., Any]:

@@ -35,15 +35,13 @@ def test_bad_regex_is_a_field_error_and_nothing_is_saved(admin_user, pattern):
     assert not Classification.objects.filter(code="BADGE_ID").exists()
 
 
-def test_api_bad_regex_400_and_readers_cannot_create(make_user, make_collection, grant):
-    from django.contrib.auth.models import Permission
-
+def test_api_bad_regex_400_and_readers_cannot_create(
+    make_user, make_collection, grant, grant_platform
+):
     curator, reader = make_user("cur"), make_user("rdr")
     coll = make_collection("C")
     # The library is global: a platform-wide curate_catalog (not a grant on one collection).
-    curator.user_permissions.add(
-        Permission.objects.get(codename="curate_catalog", content_type__app_label="rbac")
-    )
+    grant_platform(curator, "curate_catalog")
     grant(reader, "curate_catalog", coll)  # a curator of one collection only: refused too
     grant(reader, "view_catalog", coll)
     payload = {

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from governance.classifications import services
@@ -34,12 +33,8 @@ def curator_a(make_user: Any, make_collection: Any, assign: Any) -> Any:
 
 
 @pytest.fixture
-def platform_curator(make_user: Any) -> Any:
-    user = make_user("platform-curator")
-    user.user_permissions.add(
-        Permission.objects.get(codename="curate_catalog", content_type__app_label="rbac")
-    )
-    return user
+def platform_curator(make_user: Any, grant_platform: Any) -> Any:
+    return grant_platform(make_user("platform-curator"), "curate_catalog")
 
 
 @pytest.fixture

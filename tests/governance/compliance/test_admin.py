@@ -48,14 +48,10 @@ def test_pages_render(setup, framework):
     assert "Test framework" in html and "<svg" in html and "0.0%" in html
 
 
-def test_rule_test_bench_previews_without_saving(setup, client):
+def test_rule_test_bench_previews_without_saving(setup, client, grant_platform):
     # The test bench needs the right to add a rule: manage_compliance platform-wide (issue 9).
-    from django.contrib.auth.models import Permission
-
     rule, officer = setup["rule"], setup["officer"]
-    officer.user_permissions.add(
-        Permission.objects.get(codename="manage_compliance", content_type__app_label="rbac")
-    )
+    grant_platform(officer, "manage_compliance")
     client.force_login(officer)
     data = {
         "framework": rule.framework_id,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -17,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def world(make_collection, catalog_of, make_user, grant, make_rule, evaluate):
+def world(make_collection, catalog_of, make_user, grant, grant_platform, make_rule, evaluate):
     visible, hidden = make_collection("Visible"), make_collection("Hidden")
     for name, coll in (("seen", visible), ("unseen", hidden)):
         cat = catalog_of(name=name, collection=coll)
@@ -33,9 +32,7 @@ def world(make_collection, catalog_of, make_user, grant, make_rule, evaluate):
     grant(users["outsider"], "view_catalog", hidden)
     # A Compliance Officer platform-wide (the model-wide permission), who sees one collection.
     grant(users["platform"], "view_catalog", visible)
-    users["platform"].user_permissions.add(
-        Permission.objects.get(codename="manage_compliance", content_type__app_label="rbac")
-    )
+    grant_platform(users["platform"], "manage_compliance")
     seen = Finding.objects.filter(datasource__name="seen").order_by("pk").first()
     return {"users": users, "finding": seen, "rule": rule, "visible": visible, "hidden": hidden}
 

@@ -9,7 +9,6 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
@@ -27,16 +26,10 @@ def api(user: Any) -> APIClient:
     return client
 
 
-def make_platform_officer(user: Any) -> Any:
-    """Compliance Officer platform-wide: the model-wide permission."""
-    user.user_permissions.add(
-        Permission.objects.get(codename="manage_compliance", content_type__app_label="rbac")
-    )
-    return user
-
-
 @pytest.fixture
-def two(make_collection, catalog_of, make_user, grant, make_rule, evaluate, framework):
+def two(
+    make_collection, catalog_of, make_user, grant, grant_platform, make_rule, evaluate, framework
+):
     """Collections A and B with one source each (two columns); officer on A, platform officer."""
     a, b = make_collection("A"), make_collection("B")
     sources = {}
@@ -50,7 +43,7 @@ def two(make_collection, catalog_of, make_user, grant, make_rule, evaluate, fram
     officer = make_user("officer_a")
     grant(officer, "view_catalog", a)
     grant(officer, "manage_compliance", a)
-    platform = make_platform_officer(make_user("platform"))
+    platform = grant_platform(make_user("platform"), "manage_compliance")
     grant(platform, "view_catalog", a)
     nobody = make_user("nobody")
     return {

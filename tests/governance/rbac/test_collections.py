@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -30,15 +29,6 @@ def _api(user: Any) -> APIClient:
     client = APIClient()
     client.force_authenticate(user)
     return client
-
-
-def _platform(user: Any, *codenames: str) -> Any:
-    for codename in codenames:
-        user.user_permissions.add(
-            Permission.objects.get(codename=codename, content_type__app_label="rbac")
-        )
-    permissions.forget(user)
-    return user
 
 
 def _parent_id(collection: Any) -> Any:
@@ -119,8 +109,8 @@ def test_service_checks_the_actor(world, cadmin, make_user):
         services.delete_collection(actor=cadmin, collection=world.b)
 
 
-def test_platform_admins_create_and_move_roots(world, make_user):
-    boss = _platform(make_user("boss"), "manage_collection", "view_catalog")
+def test_platform_admins_create_and_move_roots(world, make_user, grant_platform):
+    boss = grant_platform(make_user("boss"), "manage_collection", "view_catalog")
     root = services.create_collection(actor=boss, name="Group")
     assert root.parent_id is None
     r = _api(boss).patch(f"/api/v1/collections/{world.a1.pk}/", {"parent": None}, "json")

@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from governance.rbac import services as rbac
@@ -33,12 +32,8 @@ def dsadmin_a(make_user: Any, make_collection: Any) -> Any:
 
 
 @pytest.fixture
-def platform_dsadmin(make_user: Any) -> Any:
-    user = make_user("platform-dsadmin")
-    user.user_permissions.add(
-        Permission.objects.get(codename="manage_datasources", content_type__app_label="rbac")
-    )
-    return user
+def platform_dsadmin(make_user: Any, grant_platform: Any) -> Any:
+    return grant_platform(make_user("platform-dsadmin"), "manage_datasources")
 
 
 def _api(user: Any) -> APIClient:
