@@ -106,6 +106,7 @@ async def client(
     async with websockets.connect(
         url, additional_headers=headers, open_timeout=60, max_queue=None
     ) as ws:
+        json.loads(await ws.recv())  # the greeting: {"hello": {"socket": ..., "user": ...}}
         await ws.send(json.dumps({"action": "subscribe", "page": "scanrun", "id": run_id}))
         reply = json.loads(await ws.recv())
         if "subscribed" not in reply:

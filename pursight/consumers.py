@@ -1,8 +1,18 @@
 """One JSON WebSocket consumer for live pages.
 
+On connect the socket is greeted with ``{"hello": {"socket": <id>, "user": {...}}}``; a page's
+HTTP requests send that id as ``X-PurSight-Socket`` so their events are not echoed back.
+
 A client sends ``{"action": "subscribe", "page": "scanrun", "id": 42}``; the subscription is
 checked through the permission gate (via the page's registered loader) before the socket joins
-the page's group. Domain events reach the group through :mod:`pursight.realtime`.
+the page's group. Domain events reach the group through :mod:`pursight.realtime`; an event that
+carries ``requires`` is forwarded only if this socket's user meets it (cached scopes, no query
+per event). Other actions (``presence``, ``doc.update``...) are registered by higher layers with
+:func:`register_action` and run only for a page the socket is subscribed to.
+
+Every frame is size-limited (``PURSIGHT_WS_MAX_MESSAGE_BYTES``) and rate-limited per socket
+(``PURSIGHT_WS_RATE`` messages per second, bursts of ``PURSIGHT_WS_BURST``); a refused or
+malformed frame is answered with an error and the socket stays open.
 """
 
 from __future__ import annotations
@@ -10,21 +20,70 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from pursight import realtime
+from pursight import permissions, realtime
 from pursight.layers import TRANSIENT
 
 # page kind -> callable(user, id) returning the initial payload, or None when not visible.
 pages: dict[str, Callable[[Any, int], dict | None]] = {}
+# page kind -> async hooks(consumer, id) run after joining / before leaving (presence).
+join_hooks: dict[str, Callable[[Any, int], Any]] = {}
+leave_hooks: dict[str, Callable[[Any, int], Any]] = {}
+# action name -> async handler(consumer, page kind, id, message) for a subscribed page.
+actions: dict[str, Callable[[Any, str, int, dict], Any]] = {}
 
 
-def register_page(kind: str, loader: Callable[[Any, int], dict | None]) -> None:
+def register_page(
+    kind: str,
+    loader: Callable[[Any, int], dict | None],
+    *,
+    on_join: Callable[[Any, int], Any] | None = None,
+    on_leave: Callable[[Any, int], Any] | None = None,
+) -> None:
+    """A subscribable page: ``loader(user, id)`` returns the initial state, or None when the
+    gate hides the object (the same answer as a missing one)."""
     pages[kind] = loader
+    for hooks, hook in ((join_hooks, on_join), (leave_hooks, on_leave)):
+        if hook is None:
+            hooks.pop(kind, None)
+        else:
+            hooks[kind] = hook
+
+
+def register_action(name: str, handler: Callable[[Any, str, int, dict], Any]) -> None:
+    """A client action on a subscribed page, e.g. ``{"action": "presence", "page":
+    "workspace", "id": 3, "state": "idle"}`` → ``await handler(consumer, "workspace", 3, msg)``.
+    The handler authorises what the action does through the gate; the consumer has already
+    checked that the socket is subscribed (so the page is visible)."""
+    actions[name] = handler
+
+
+@dataclass
+class TokenBucket:
+    """Per-socket rate limit: ``rate`` tokens per second, at most ``burst`` saved up."""
+
+    rate: float
+    burst: float
+    tokens: float = 0.0
+    stamp: float = 0.0
+
+    def take(self, now: float | None = None) -> bool:
+        now = time.monotonic() if now is None else now
+        if not self.stamp:
+            self.tokens, self.stamp = self.burst, now
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 # Events of a subscribed page are re-checked against the gate at most this often (seconds): a
@@ -56,10 +115,39 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         # group -> (page kind, id, monotonic time of the last visibility check)
         self.groups_joined: dict[str, tuple[str, int, float]] = {}
+        self.max_bytes = int(getattr(settings, "PURSIGHT_WS_MAX_MESSAGE_BYTES", 256 * 1024))
+        self.bucket = TokenBucket(
+            rate=float(getattr(settings, "PURSIGHT_WS_RATE", 20)),
+            burst=float(getattr(settings, "PURSIGHT_WS_BURST", 60)),
+        )
+        # The user the gate checks events against: reloaded at every re-check, so its cached
+        # scopes are at most RECHECK_SECONDS old.
+        self.gate_user = user
+        self.gate_checked = time.monotonic()
         await self.accept()
+        name = user.get_full_name() or user.get_username()
+        await self.send_json(
+            {"hello": {"socket": self.channel_name, "user": {"id": user.pk, "name": name}}}
+        )
+
+    @property
+    def user(self) -> Any:
+        return self.scope["user"]
+
+    def is_subscribed(self, kind: str, pk: int) -> bool:
+        return realtime.group_name(kind, pk) in self.groups_joined
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Decode a frame; a frame that is not JSON text is answered, and the socket stays."""
+        size = len(text_data) if text_data is not None else len(bytes_data or b"")
+        if size > self.max_bytes:
+            await self.send_json(
+                {"error": f"Message too large (at most {self.max_bytes} bytes).", "size": size}
+            )
+            return
+        if not self.bucket.take():
+            await self.send_json({"error": "Too many messages; slow down.", "rate_limited": True})
+            return
         if text_data is None:
             await self.send_json({"error": "Send JSON text frames, not binary ones."})
             return
@@ -86,7 +174,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"unsubscribed": {"page": kind, "id": pk}})
             return
         if action != "subscribe":
-            await self.send_json({"error": "Unknown action.", "action": _echo(action)})
+            handler = actions.get(action) if isinstance(action, str) else None
+            if handler is None:
+                await self.send_json({"error": "Unknown action.", "action": _echo(action)})
+            elif group not in self.groups_joined:
+                await self.send_json({"error": "Not subscribed.", "page": kind, "id": pk})
+            else:
+                token = realtime.origin.set(self.channel_name)  # not echoed to this socket
+                try:
+                    await handler(self, kind, pk, content)
+                finally:
+                    realtime.origin.reset(token)
             return
         initial = await database_sync_to_async(pages[kind])(self.scope["user"], pk)
         if initial is None:  # not visible: the same answer as for a missing object
@@ -105,12 +203,35 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.groups_joined[group] = (kind, pk, time.monotonic())
         await self.send_json({"subscribed": {"page": kind, "id": pk}, "data": initial})
+        if kind in join_hooks:
+            await join_hooks[kind](self, pk)
 
     async def _leave(self, group: str) -> None:
-        self.groups_joined.pop(group, None)
+        joined = self.groups_joined.pop(group, None)
+        if joined is not None and joined[0] in leave_hooks:
+            with contextlib.suppress(Exception):  # presence is best effort on the way out
+                await leave_hooks[joined[0]](self, joined[1])
         # On a Redis failure the layer logged it; the membership expires with the group.
         with contextlib.suppress(TRANSIENT):
             await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def revoke(self, kind: str, pk: int) -> None:
+        """Access to a subscribed page ended: leave it and say so."""
+        await self._leave(realtime.group_name(kind, pk))
+        await self.send_json(
+            {"revoked": {"page": kind, "id": pk}, "error": "Your access to this page ended."}
+        )
+
+    async def _meets(self, requires: dict | None) -> bool:
+        if not requires:
+            return True
+        if time.monotonic() - self.gate_checked > RECHECK_SECONDS:
+            self.gate_user = await database_sync_to_async(_fresh_user)(self.user)
+            self.gate_checked = time.monotonic()
+        ok = permissions.meets(self.gate_user, requires, cached_only=True)
+        if ok is None:  # first event needing this scope: resolve it once
+            ok = await database_sync_to_async(permissions.meets)(self.gate_user, requires)
+        return bool(ok)
 
     async def disconnect(self, code: int) -> None:
         for group in list(getattr(self, "groups_joined", ())):
@@ -122,12 +243,51 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if joined is None:
             return
         kind, pk, checked = joined
+        if event.get("event") == REVOKE_EVENT:  # a control event: never forwarded
+            if self.user.pk in (event.get("users") or ()):
+                await self.revoke(kind, pk)
+            return
         if time.monotonic() - checked > RECHECK_SECONDS:
             # Access may have been revoked since the subscription: ask the gate again, for a
             # freshly loaded user (scopes are cached on the user object).
-            if not await database_sync_to_async(_still_visible)(self.scope["user"], kind, pk):
-                await self._leave(group)
-                await self.send_json({"error": "Not found.", "page": kind, "id": pk})
+            if not await database_sync_to_async(_still_visible)(self.user, kind, pk):
+                await self.revoke(kind, pk)
                 return
             self.groups_joined[group] = (kind, pk, time.monotonic())
+        if event.get("origin") and event["origin"] == self.channel_name:
+            return  # this socket's own change
+        if not await self._meets(event.get("requires")):
+            return
         await self.send(text_data=event["text"])  # encoded once by the publisher
+
+
+def _fresh_user(user: Any) -> Any:
+    return get_user_model().objects.filter(pk=user.pk, is_active=True).first() or user.__class__()
+
+
+# Sent with ``users`` (ids) to a page's group when those users lose access to it (removed from
+# a workspace): their sockets leave at once and are told, instead of at the next re-check.
+REVOKE_EVENT = "revoke"
+
+
+def revoke_users(kind: str, pk: int, user_ids: list[int]) -> None:
+    """After the commit, make ``user_ids``' sockets on this page leave it (and say so)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+    from django.db import transaction
+
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = {
+            "type": "page.event",
+            "page": kind,
+            "id": pk,
+            "event": REVOKE_EVENT,
+            "users": list(user_ids),
+        }
+        with contextlib.suppress(Exception):
+            async_to_sync(layer.group_send)(realtime.group_name(kind, pk), message)
+
+    transaction.on_commit(send)

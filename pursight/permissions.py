@@ -43,23 +43,104 @@ class PermissionDenied(DjangoPermissionDenied):
 
 
 @dataclass(frozen=True)
+class Root:
+    """A securable root: permissions are granted on its rows with guardian's direct-foreign-key
+    tables (``<Model>UserObjectPermission``/``<Model>GroupObjectPermission`` in the same app).
+    ``tree``: rows carry a materialised ``path`` and a grant covers the subtree (collections)."""
+
+    label: str  # "rbac.Collection", "workspaces.Workspace"
+    tree: bool = False
+
+    @property
+    def app_label(self) -> str:
+        return self.label.partition(".")[0]
+
+    def grant_models(self) -> tuple[type[models.Model], type[models.Model]]:
+        app_label, _, name = self.label.partition(".")
+        return (
+            apps.get_model(app_label, f"{name}UserObjectPermission"),
+            apps.get_model(app_label, f"{name}GroupObjectPermission"),
+        )
+
+
+_roots: dict[str, Root] = {COLLECTION_MODEL: Root(COLLECTION_MODEL, tree=True)}
+
+
+def register_root(label: str, *, tree: bool = False) -> None:
+    """Declare another securable root (a workspace): its own grants, no inheritance from
+    collections. Models under it register with ``root=label`` and a lookup to it."""
+    _roots[label] = Root(label, tree=tree)
+
+
+def is_root(model: type[models.Model]) -> bool:
+    return model._meta.concrete_model._meta.label in _roots
+
+
+@dataclass(frozen=True)
 class Securable:
     model: type[models.Model]
-    collection_lookup: str  # "" when the model is the collection itself (or global)
-    actions: dict[str, str]  # action -> codename on rbac.Collection
+    collection_lookup: str  # path to the root ("" when the model is the root itself, or global)
+    actions: dict[str, str]  # action -> codename on the root (or SIGNED_IN)
     platform: bool = False  # a global model: actions need a platform-wide grant
+    root: str = COLLECTION_MODEL  # the securable root the lookup reaches
 
     @property
     def collection_id_lookup(self) -> str:
         return f"{self.collection_lookup}_id" if self.collection_lookup else "pk"
 
 
+@dataclass(frozen=True)
+class Targeted:
+    """Rows about another object (a comment, an activity event, a pin): visible where their
+    target is. ``actions`` name the action needed *on the target* for each action on the row."""
+
+    model: type[models.Model]
+    type_field: str  # the ContentType foreign key
+    id_field: str  # the target's primary key
+    actions: dict[str, str]
+    optional: bool = False  # a row without a target (null type) is visible on its own terms
+
+
 _registry: dict[type[models.Model], Securable] = {}
+_targeted: dict[type[models.Model], Targeted] = {}
 
 
-def register(model: type[models.Model], *, collection_lookup: str, actions: dict[str, str]) -> None:
-    """Declare how ``model`` reaches its collection and which permission each action needs."""
-    _registry[model] = Securable(model, collection_lookup, dict(actions))
+def register(
+    model: type[models.Model],
+    *,
+    collection_lookup: str,
+    actions: dict[str, str],
+    root: str = COLLECTION_MODEL,
+) -> None:
+    """Declare how ``model`` reaches its root (a collection unless ``root`` names another)
+    and which permission each action needs. An action may be :data:`SIGNED_IN` (creating a
+    new root: anyone signed in may start a workspace)."""
+    if root not in _roots:
+        raise LookupError(f"{root} is not a registered securable root")
+    _registry[model] = Securable(model, collection_lookup, dict(actions), root=root)
+
+
+def register_targeted(
+    model: type[models.Model],
+    *,
+    type_field: str = "target_type",
+    id_field: str = "target_id",
+    actions: dict[str, str] | None = None,
+    optional: bool = False,
+) -> None:
+    """Declare a model whose rows point at another securable object through a generic
+    relation: a user sees (and acts on) a row only where the gate lets them see its target.
+
+    A model may also be registered with :func:`register` (a pin belongs to a workspace *and*
+    points at an asset): then both must allow. ``optional``: rows without a target pass this
+    check (a task about nothing in particular)."""
+    _targeted[model] = Targeted(
+        model, type_field, id_field, dict(actions or {VIEW: VIEW}), optional=optional
+    )
+
+
+def is_targeted(model: type[models.Model]) -> bool:
+    return model._meta.concrete_model in _targeted
 
 
 def register_global(model: type[models.Model], *, actions: dict[str, str]) -> None:
@@ -112,38 +193,48 @@ def _is_active(user: Any) -> bool:
     return bool(user is not None and getattr(user, "is_authenticated", False) and user.is_active)
 
 
-def scope(user: Any, codename: str) -> Scope:
-    """The collections (subtrees included) where ``user`` holds ``rbac.<codename>``."""
+def scope(user: Any, codename: str, root: str = COLLECTION_MODEL) -> Scope:
+    """The rows of ``root`` (collections, subtrees included, unless another root is named)
+    where ``user`` holds ``<root app>.<codename>``."""
     if not _is_active(user):
         return Scope()
     if user.is_superuser:
         return Scope(everything=True)
-    cache: dict[str, Scope] = user.__dict__.setdefault("_pursight_scopes", {})
-    if codename in cache:
-        return cache[codename]
-    if user.has_perm(f"rbac.{codename}"):  # a model-wide grant covers every collection
+    cache: dict[Any, Scope] = user.__dict__.setdefault("_pursight_scopes", {})
+    key = codename if root == COLLECTION_MODEL else (root, codename)
+    if key in cache:
+        return cache[key]
+    spec = _roots[root]
+    if user.has_perm(f"{spec.app_label}.{codename}"):  # a model-wide grant covers every row
         result = Scope(everything=True)
     else:
-        result = _collection_scope(user, codename)
-    cache[codename] = result
+        result = _root_scope(user, codename, spec)
+    cache[key] = result
     return result
 
 
-def _collection_scope(user: Any, codename: str) -> Scope:
-    collection = apps.get_model(COLLECTION_MODEL)
-    user_perm = apps.get_model("rbac", "CollectionUserObjectPermission")
-    group_perm = apps.get_model("rbac", "CollectionGroupObjectPermission")
-    granted_ids = user_perm.objects.filter(
-        user=user, permission__codename=codename, permission__content_type__app_label="rbac"
-    ).values("content_object_id")
-    group_granted = group_perm.objects.filter(
-        group__user=user, permission__codename=codename, permission__content_type__app_label="rbac"
-    ).values("content_object_id")
-    roots = list(
-        collection.objects.filter(Q(pk__in=granted_ids) | Q(pk__in=group_granted)).values_list(
-            "pk", "path"
-        )
-    )
+def cached_scope(user: Any, codename: str, root: str = COLLECTION_MODEL) -> Scope | None:
+    """The scope if this user object already resolved it (no query), else None."""
+    if not _is_active(user):
+        return Scope()
+    if user.is_superuser:
+        return Scope(everything=True)
+    key = codename if root == COLLECTION_MODEL else (root, codename)
+    return user.__dict__.get("_pursight_scopes", {}).get(key)
+
+
+def _root_scope(user: Any, codename: str, spec: Root) -> Scope:
+    root_model = apps.get_model(spec.label)
+    user_perm, group_perm = spec.grant_models()
+    perm = {"permission__codename": codename, "permission__content_type__app_label": spec.app_label}
+    granted_ids = user_perm.objects.filter(user=user, **perm).values("content_object_id")
+    group_granted = group_perm.objects.filter(group__user=user, **perm).values("content_object_id")
+    granted = root_model.objects.filter(Q(pk__in=granted_ids) | Q(pk__in=group_granted))
+    if not spec.tree:
+        ids = frozenset(granted.values_list("pk", flat=True))
+        return Scope(collection_ids=ids, reasons=dict.fromkeys(ids, "granted here"))
+    collection = root_model
+    roots = list(granted.values_list("pk", "path"))
     if not roots:
         return Scope()
     paths = sorted({p for _, p in roots})
@@ -174,15 +265,27 @@ def action_scope(user: Any, model: type[models.Model], action: str) -> Scope:
     codename = spec.actions.get(action)
     if codename is None:
         return Scope(everything=_is_active(user) and user.is_superuser)
+    if codename == SIGNED_IN:
+        return Scope(everything=_is_active(user))
     if spec.platform:
-        if codename == SIGNED_IN:
-            return Scope(everything=_is_active(user))
         return Scope(everything=platform(user, codename))
-    return scope(user, codename)
+    return scope(user, codename, spec.root)
 
 
 def restrict(queryset: QuerySet, user: Any, action: str = VIEW) -> QuerySet:
     """``queryset`` narrowed to the objects on which ``user`` may perform ``action``."""
+    if is_targeted(queryset.model):
+        spec_t = _targeted[queryset.model._meta.concrete_model]
+        queryset = restrict_targets(
+            queryset,
+            user,
+            action=spec_t.actions.get(action, ""),
+            type_field=spec_t.type_field,
+            id_field=spec_t.id_field,
+            optional=spec_t.optional,
+        )
+        if queryset.model._meta.concrete_model not in _registry:
+            return queryset
     s = action_scope(user, queryset.model, action)
     if s.everything:
         return queryset
@@ -214,6 +317,45 @@ def _first_hop_ids(
     return cache[key]
 
 
+def restrict_targets(
+    queryset: QuerySet,
+    user: Any,
+    *,
+    action: str = VIEW,
+    type_field: str = "target_type",
+    id_field: str = "target_id",
+    models_: list[type[models.Model]] | None = None,
+    optional: bool = False,
+) -> QuerySet:
+    """Rows pointing at a generic target, kept where ``user`` may ``action`` the target.
+
+    One SQL query whatever the number of rows or kinds of targets: each registered model
+    contributes ``(type = T AND id IN (<its restricted ids>))``. A target of a model the gate
+    does not know is never visible; an empty ``action`` hides everything but from superusers.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    if not _is_active(user) or not action:
+        return queryset.none() if not (_is_active(user) and user.is_superuser) else queryset
+    if user.is_superuser:
+        return queryset
+    candidates = models_ or [m for m in _registry if not is_targeted(m)]
+    clauses = [Q(**{f"{type_field}__isnull": True})] if optional else []
+    for model in candidates:
+        s = action_scope(user, model, action)
+        if not s:
+            continue
+        ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
+        clause = Q(**{f"{type_field}_id": ct.pk})
+        if not s.everything:
+            ids = restrict(model._default_manager.all(), user, action).values("pk")
+            clause &= Q(**{f"{id_field}__in": ids})
+        clauses.append(clause)
+    if not clauses:
+        return queryset.none()
+    return queryset.filter(reduce(or_, clauses))
+
+
 def collection_id_of(obj: models.Model) -> int | None:
     """Follow the model's collection lookup through attributes (select_related avoids queries)."""
     spec = securable(type(obj))
@@ -231,12 +373,39 @@ def collection_id_of(obj: models.Model) -> int | None:
 
 
 def can(user: Any, action: str, obj: models.Model) -> bool:
-    """May ``user`` perform ``action`` on ``obj``?"""
+    """May ``user`` perform ``action`` on ``obj``? (A targeted row: the action its
+    registration names, on its target.)"""
+    if is_targeted(type(obj)):
+        spec = _targeted[type(obj)._meta.concrete_model]
+        needed = spec.actions.get(action)
+        if getattr(obj, f"{spec.type_field}_id") is None and spec.optional:
+            allowed = _is_active(user)
+        else:
+            target = _generic_target(obj, spec)
+            allowed = bool(needed) and target is not None and can(user, needed, target)
+        if not allowed or type(obj)._meta.concrete_model not in _registry:
+            return allowed
     return action_scope(user, type(obj), action).contains(collection_id_of(obj))
 
 
+def _generic_target(obj: models.Model, spec: Targeted) -> models.Model | None:
+    ct = getattr(obj, spec.type_field)
+    if ct is None:
+        return None
+    model = ct.model_class()
+    if model is None or not is_securable(model):
+        return None
+    return model._default_manager.filter(pk=getattr(obj, spec.id_field)).first()
+
+
 def can_any(user: Any, model: type[models.Model], action: str) -> bool:
-    """Does ``user`` hold ``action`` on ``model`` in at least one collection?"""
+    """Does ``user`` hold ``action`` on ``model`` in at least one collection (or root)? For a
+    targeted model: on at least one kind of target."""
+    if is_targeted(model) and model._meta.concrete_model not in _registry:
+        needed = _targeted[model._meta.concrete_model].actions.get(action)
+        return bool(needed) and any(
+            action_scope(user, m, needed) for m in _registry if not is_targeted(m)
+        )
     return bool(action_scope(user, model, action))
 
 
@@ -332,7 +501,7 @@ def restrict_choices(
     can feed a choice.
     """
     model = queryset.model
-    if model._meta.label == COLLECTION_MODEL or is_securable(model):
+    if is_root(model) or is_securable(model) or is_targeted(model):
         return restrict(queryset, user, VIEW)
     if _is_people(model):
         if referenced_by is None:
@@ -345,3 +514,64 @@ def restrict_choices(
     if referenced_by is not None and field:
         queryset = queryset.filter(pk__in=referenced_by.order_by().values(field))
     return queryset
+
+
+# --- Requirements: an object's visibility as plain data, checked later without the object ------
+
+
+def requirement(obj: models.Model, action: str = VIEW) -> dict[str, Any]:
+    """What ``user`` must hold to ``action`` ``obj``, as JSON-able data (carried by a live event
+    so that each socket checks it against its cached scopes, with no query per event)."""
+    if is_targeted(type(obj)):
+        spec_t = _targeted[type(obj)._meta.concrete_model]
+        if getattr(obj, f"{spec_t.type_field}_id") is None and spec_t.optional:
+            on_target: dict[str, Any] = {"signed_in": True}
+        else:
+            target = _generic_target(obj, spec_t)
+            if target is None:
+                return {"superuser": True}
+            on_target = requirement(target, spec_t.actions.get(action, ""))
+        if type(obj)._meta.concrete_model not in _registry:
+            return on_target
+        return {"all": [on_target, _own_requirement(obj, action)]}
+    return _own_requirement(obj, action)
+
+
+def _own_requirement(obj: models.Model, action: str) -> dict[str, Any]:
+    spec = securable(type(obj))
+    codename = spec.actions.get(action)
+    if codename is None:
+        return {"superuser": True}
+    if codename == SIGNED_IN:
+        return {"signed_in": True}
+    if spec.platform:
+        return {"platform": codename}
+    return {"root": spec.root, "codename": codename, "id": collection_id_of(obj)}
+
+
+def meets(user: Any, req: dict[str, Any] | None, *, cached_only: bool = False) -> bool | None:
+    """Does ``user`` satisfy ``req`` (from :func:`requirement`)? With ``cached_only``, answer
+    None instead of querying when the scope is not resolved on this user object yet."""
+    if not req:
+        return _is_active(user)
+    if not _is_active(user):
+        return False
+    if "all" in req:
+        answers = [meets(user, r, cached_only=cached_only) for r in req["all"]]
+        if False in answers:
+            return False
+        return None if None in answers else True
+    if user.is_superuser or req.get("signed_in"):
+        return True
+    if req.get("superuser"):
+        return False
+    root = req.get("root", COLLECTION_MODEL)
+    codename = req.get("platform") or req["codename"]
+    s = cached_scope(user, codename, root)
+    if s is None:
+        if cached_only:
+            return None
+        s = scope(user, codename, root)
+    if req.get("platform"):
+        return s.everything
+    return s.contains(req.get("id"))

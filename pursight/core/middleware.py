@@ -7,7 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from pursight import audit
+from pursight import audit, realtime
 
 
 class AuditContextMiddleware:
@@ -19,6 +19,22 @@ class AuditContextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with audit.request_context(request):
             return self.get_response(request)
+
+
+class LiveOriginMiddleware:
+    """A page's HTTP request names its live socket (``X-PurSight-Socket``): the events the
+    request causes are not echoed to that socket (:data:`pursight.realtime.origin`)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        value = request.headers.get("X-PurSight-Socket", "")[:200] or None
+        token = realtime.origin.set(value)
+        try:
+            return self.get_response(request)
+        finally:
+            realtime.origin.reset(token)
 
 
 def build_csp(policy: dict[str, list[str]]) -> str:

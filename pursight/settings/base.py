@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "governance.catalog",
     "governance.scans",
     "governance.compliance",
+    "racine.workspaces",
+    "racine.activity",
+    "racine.collaboration",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "pursight.core.middleware.AuditContextMiddleware",
+    "pursight.core.middleware.LiveOriginMiddleware",
     "pursight.core.middleware.LoginRateLimitMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -60,6 +60,8 @@ async def _subscribe(user, run, other):
     comm = communicator(user)
     connected, _ = await comm.connect()
     assert connected
+    hello = await comm.receive_json_from()
+    assert hello["hello"]["user"]["id"] == user.pk and hello["hello"]["socket"]
     await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": other.pk})
     assert (await comm.receive_json_from()) == {
         "error": "Not found.",
@@ -118,6 +120,7 @@ async def _malformed(user, run, other):
     comm = communicator(user)
     connected, _ = await comm.connect()
     assert connected
+    assert "hello" in await comm.receive_json_from()
     for frame in ("not json", "{", "[" * 100_000, '"a string"', "[1, 2]"):
         await comm.send_to(text_data=frame)
         assert (await comm.receive_json_from())["error"] == "Messages must be JSON objects."
@@ -155,6 +158,7 @@ async def _revoked(user, run, other):
 
     comm = communicator(user)
     assert (await comm.connect())[0]
+    assert "hello" in await comm.receive_json_from()
     await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run.pk})
     assert "subscribed" in await comm.receive_json_from()
     layer = get_channel_layer()
@@ -169,9 +173,8 @@ async def _revoked(user, run, other):
     await sync_to_async(CollectionUserObjectPermission.objects.filter(user=user).delete)()
     await layer.group_send(group, event(2))
     assert await comm.receive_json_from() == {
-        "error": "Not found.",
-        "page": "scanrun",
-        "id": run.pk,
+        "revoked": {"page": "scanrun", "id": run.pk},
+        "error": "Your access to this page ended.",
     }
     await layer.group_send(group, event(3))
     assert await comm.receive_nothing(timeout=0.3)

@@ -75,6 +75,8 @@ async def _crowd(layer: Any, user: Any, run_id: int) -> list[Any]:
     comms = [communicator() for _ in range(SOCKETS)]
     connected = await asyncio.gather(*(c.connect(timeout=30) for c in comms))
     assert all(ok for ok, _ in connected)
+    hellos = await asyncio.gather(*(c.receive_json_from(timeout=30) for c in comms))
+    assert all("hello" in h for h in hellos)
     subscribe = {"action": "subscribe", "page": "scanrun", "id": run_id}
     await asyncio.gather(*(c.send_json_to(subscribe) for c in comms))
     replies = await asyncio.gather(*(c.receive_json_from(timeout=30) for c in comms))
@@ -154,6 +156,7 @@ async def _down(user: Any, run_id: int) -> None:
     )
     comm.scope["user"] = user
     assert (await comm.connect(timeout=10))[0]
+    assert "hello" in await comm.receive_json_from(timeout=10)
     for _ in range(2):
         await comm.send_json_to({"action": "subscribe", "page": "scanrun", "id": run_id})
         reply = await comm.receive_json_from(timeout=10)
