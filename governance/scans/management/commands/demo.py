@@ -17,6 +17,7 @@ from governance.rbac import services as rbac
 from ... import services
 from ...choices import Trigger
 from ...demo import build_demo_database
+from ...extensions import demo_steps
 
 DEMO_SOURCE = "Demo shop"
 DEMO_COLLECTION = "Demo/Sales"
@@ -66,6 +67,8 @@ class Command(BaseCommand):
             f"Scanned '{source.name}': run #{run.pk} {run.state}, "
             f"{run.tables_seen} tables, {run.columns_seen} columns."
         )
+        for step in demo_steps:
+            step(stdout=self.stdout, user=user, source=source, run=run)
         self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/admin/"))
         self.stdout.write(self.style.SUCCESS(f"  username: {user.get_username()}"))
         self.stdout.write(self.style.SUCCESS(f"  password: {password}"))
