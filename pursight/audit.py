@@ -102,7 +102,11 @@ def _collection_of(obj: models.Model | None) -> int | None:
     from pursight import permissions
 
     try:
-        if permissions.is_securable(type(obj)):
+        # Only rows under the collection tree have a collection (a workspace's pk is not one).
+        if (
+            permissions.is_securable(type(obj))
+            and permissions.securable(type(obj)).root == permissions.COLLECTION_MODEL
+        ):
             return permissions.collection_id_of(obj)
     except Exception:  # a half-deleted object must not stop the record
         return None

@@ -18,6 +18,8 @@ malformed frame is answered with an error and the socket stays open.
 from __future__ import annotations
 
 import contextlib
+import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,8 +33,13 @@ from django.contrib.auth import get_user_model
 from pursight import permissions, realtime
 from pursight.layers import TRANSIENT
 
+log = logging.getLogger(__name__)
+
 # page kind -> callable(user, id) returning the initial payload, or None when not visible.
 pages: dict[str, Callable[[Any, int], dict | None]] = {}
+# page kind -> callable(user, id) -> bool: a cheaper check than the loader for the periodic
+# re-check of a subscription (default: the loader, whose state is then thrown away).
+checks: dict[str, Callable[[Any, int], bool]] = {}
 # page kind -> async hooks(consumer, id) run after joining / before leaving (presence).
 join_hooks: dict[str, Callable[[Any, int], Any]] = {}
 leave_hooks: dict[str, Callable[[Any, int], Any]] = {}
@@ -46,10 +53,16 @@ def register_page(
     *,
     on_join: Callable[[Any, int], Any] | None = None,
     on_leave: Callable[[Any, int], Any] | None = None,
+    visible: Callable[[Any, int], bool] | None = None,
 ) -> None:
     """A subscribable page: ``loader(user, id)`` returns the initial state, or None when the
-    gate hides the object (the same answer as a missing one)."""
+    gate hides the object (the same answer as a missing one). ``visible(user, id)``, when the
+    state is costly to build, answers the periodic re-check instead of the loader."""
     pages[kind] = loader
+    if visible is None:
+        checks.pop(kind, None)
+    else:
+        checks[kind] = visible
     for hooks, hook in ((join_hooks, on_join), (leave_hooks, on_leave)):
         if hook is None:
             hooks.pop(kind, None)
@@ -93,7 +106,11 @@ RECHECK_SECONDS = 30.0
 
 def _still_visible(user: Any, kind: str, pk: int) -> bool:
     fresh = get_user_model().objects.filter(pk=user.pk, is_active=True).first()
-    return fresh is not None and pages[kind](fresh, pk) is not None
+    if fresh is None:
+        return False
+    if kind in checks:
+        return bool(checks[kind](fresh, pk))
+    return pages[kind](fresh, pk) is not None
 
 
 def _is_id(value: Any) -> bool:
@@ -124,6 +141,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # scopes are at most RECHECK_SECONDS old.
         self.gate_user = user
         self.gate_checked = time.monotonic()
+        # Each socket re-checks after its own interval (30-45 s): sockets that joined together
+        # do not all queue for the database on the same event.
+        self.recheck_after = RECHECK_SECONDS * (1 + random.random() / 2)
         await self.accept()
         name = user.get_full_name() or user.get_username()
         await self.send_json(
@@ -183,6 +203,11 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 token = realtime.origin.set(self.channel_name)  # not echoed to this socket
                 try:
                     await handler(self, kind, pk, content)
+                except Exception:  # a failing action is answered, never fatal to the socket
+                    log.exception("live.action_failed action=%s page=%s", action, kind)
+                    await self.send_json(
+                        {"error": "That action failed.", "action": action, "page": kind, "id": pk}
+                    )
                 finally:
                     realtime.origin.reset(token)
             return
@@ -225,7 +250,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
     async def _meets(self, requires: dict | None) -> bool:
         if not requires:
             return True
-        if time.monotonic() - self.gate_checked > RECHECK_SECONDS:
+        if time.monotonic() - self.gate_checked > self.recheck_after:
             self.gate_user = await database_sync_to_async(_fresh_user)(self.user)
             self.gate_checked = time.monotonic()
         ok = permissions.meets(self.gate_user, requires, cached_only=True)
@@ -237,6 +262,17 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in list(getattr(self, "groups_joined", ())):
             await self._leave(group)
 
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes stale database connections before every message, in the database
+        # thread: one thread hop per socket and event, serialised, which is most of a page's
+        # fan-out time with hundreds of sockets. An event needs the database only for the
+        # occasional gate check, which runs through database_sync_to_async (that closes stale
+        # connections itself).
+        if message.get("type") == "page.event":
+            await self.page_event(message)
+            return
+        await super().dispatch(message)
+
     async def page_event(self, event: dict) -> None:
         group = realtime.group_name(event["page"], event["id"])
         joined = self.groups_joined.get(group)
@@ -247,7 +283,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             if self.user.pk in (event.get("users") or ()):
                 await self.revoke(kind, pk)
             return
-        if time.monotonic() - checked > RECHECK_SECONDS:
+        if time.monotonic() - checked > self.recheck_after:
             # Access may have been revoked since the subscription: ask the gate again, for a
             # freshly loaded user (scopes are cached on the user object).
             if not await database_sync_to_async(_still_visible)(self.user, kind, pk):

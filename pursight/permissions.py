@@ -272,8 +272,13 @@ def action_scope(user: Any, model: type[models.Model], action: str) -> Scope:
     return scope(user, codename, spec.root)
 
 
-def restrict(queryset: QuerySet, user: Any, action: str = VIEW) -> QuerySet:
-    """``queryset`` narrowed to the objects on which ``user`` may perform ``action``."""
+def restrict(
+    queryset: QuerySet, user: Any, action: str = VIEW, *, as_subquery: bool = False
+) -> QuerySet:
+    """``queryset`` narrowed to the objects on which ``user`` may perform ``action``.
+
+    ``as_subquery``: the result is used inside another query (``id IN (...)``); models reached
+    through several hops then join instead of reading the first hop's ids into Python."""
     if is_targeted(queryset.model):
         spec_t = _targeted[queryset.model._meta.concrete_model]
         queryset = restrict_targets(
@@ -293,7 +298,7 @@ def restrict(queryset: QuerySet, user: Any, action: str = VIEW) -> QuerySet:
         return queryset.none()
     spec = securable(queryset.model)
     first, _, rest = spec.collection_lookup.partition("__")
-    if rest:
+    if rest and not as_subquery:
         # Several hops (column → data source → collection): resolve the first hop's ids once
         # (one query, cached for the request) and filter on the local foreign key. The planner
         # then uses the row's own index instead of a join it misestimates.
@@ -339,7 +344,11 @@ def restrict_targets(
         return queryset.none() if not (_is_active(user) and user.is_superuser) else queryset
     if user.is_superuser:
         return queryset
-    candidates = models_ or [m for m in _registry if not is_targeted(m)]
+    # Rows about rows (an activity event about a task or a pin) reach the targeted models
+    # registered with a root too; those restrict their own targets to plain models only, so
+    # this never recurses further.
+    nested = queryset.model._meta.concrete_model in _registry
+    candidates = models_ or [m for m in _registry if not (nested and is_targeted(m))]
     clauses = [Q(**{f"{type_field}__isnull": True})] if optional else []
     for model in candidates:
         s = action_scope(user, model, action)
@@ -348,7 +357,9 @@ def restrict_targets(
         ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
         clause = Q(**{f"{type_field}_id": ct.pk})
         if not s.everything:
-            ids = restrict(model._default_manager.all(), user, action).values("pk")
+            ids = restrict(model._default_manager.all(), user, action, as_subquery=True).values(
+                "pk"
+            )
             clause &= Q(**{f"{id_field}__in": ids})
         clauses.append(clause)
     if not clauses:
@@ -409,6 +420,105 @@ def can_any(user: Any, model: type[models.Model], action: str) -> bool:
     return bool(action_scope(user, model, action))
 
 
+# --- The same question asked of every user at once -------------------------------------------
+
+_NOBODY = Q(pk__in=[])
+
+
+def users_who_can(action: str, obj: models.Model, queryset: QuerySet | None = None) -> QuerySet:
+    """The active users (of ``queryset``, every user by default) who may ``action`` ``obj``:
+    what :func:`can` answers for one user, for all of them in one SQL query (plus one to read
+    a collection's path when ``obj`` hangs below the collection tree).
+
+    Read from the grant tables: superusers, holders of the permission model-wide (directly or
+    through a group), and holders of a guardian row on the object's root (for collections, on
+    the root or one of its ancestors; directly or through a group). For autocompletes (who may
+    be mentioned, assigned) without a query per user."""
+    from django.contrib.auth import get_user_model
+
+    if queryset is None:
+        queryset = get_user_model()._default_manager.all()
+    return queryset.filter(_holders(action, obj), is_active=True)
+
+
+def _holders(action: str, obj: models.Model) -> Q:
+    model = type(obj)._meta.concrete_model
+    if model in _targeted:
+        spec = _targeted[model]
+        if getattr(obj, f"{spec.type_field}_id") is None and spec.optional:
+            on_target = Q()
+        else:
+            needed = spec.actions.get(action)
+            target = _generic_target(obj, spec)
+            if not needed or target is None:
+                return _NOBODY
+            on_target = _holders(needed, target)
+        if model not in _registry:
+            return on_target
+        return on_target & _own_holders(action, obj)
+    return _own_holders(action, obj)
+
+
+def _own_holders(action: str, obj: models.Model) -> Q:
+    spec = securable(type(obj))
+    codename = spec.actions.get(action)
+    superusers = Q(is_superuser=True)
+    if codename is None:
+        return superusers
+    if codename == SIGNED_IN:
+        return Q()
+    root = _roots[COLLECTION_MODEL if spec.platform else spec.root]
+    holders = superusers | _model_wide_holders(root.app_label, codename)
+    root_id = None if spec.platform else collection_id_of(obj)
+    if root_id is None:
+        return holders
+    ids = _ancestor_ids(root, obj, root_id) if root.tree else [root_id]
+    perm = {"permission__codename": codename, "permission__content_type__app_label": root.app_label}
+    user_perm, group_perm = root.grant_models()
+    direct = user_perm.objects.filter(content_object_id__in=ids, **perm).values("user_id")
+    groups = group_perm.objects.filter(content_object_id__in=ids, **perm).values("group_id")
+    return holders | Q(pk__in=direct) | Q(pk__in=_members_of(groups))
+
+
+def _members_of(groups: QuerySet) -> QuerySet:
+    """User ids of the members of ``groups`` (a values queryset of group ids), as a subquery
+    (no join on the users' query, hence no duplicate rows)."""
+    from django.contrib.auth import get_user_model
+
+    field = get_user_model()._meta.get_field("groups")
+    through = field.remote_field.through
+    user_col, group_col = field.m2m_field_name(), field.m2m_reverse_field_name()
+    return through.objects.filter(**{f"{group_col}_id__in": groups}).values(f"{user_col}_id")
+
+
+def _model_wide_holders(app_label: str, codename: str) -> Q:
+    """Users holding ``<app_label>.<codename>`` model-wide (what ``user.has_perm`` without an
+    object reads): directly or through a group."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    perms = Permission.objects.filter(codename=codename, content_type__app_label=app_label)
+    field = get_user_model()._meta.get_field("user_permissions")
+    through = field.remote_field.through
+    user_col, perm_col = field.m2m_field_name(), field.m2m_reverse_field_name()
+    direct = through.objects.filter(**{f"{perm_col}_id__in": perms.values("pk")})
+    group_perms = Group.permissions.through.objects.filter(permission_id__in=perms.values("pk"))
+    return Q(pk__in=direct.values(f"{user_col}_id")) | Q(
+        pk__in=_members_of(group_perms.values("group_id"))
+    )
+
+
+def _ancestor_ids(root: Root, obj: models.Model, root_id: int) -> list[int]:
+    """The tree root row ``root_id`` and its ancestors (read from its materialised path)."""
+    root_model = apps.get_model(root.label)
+    if isinstance(obj, root_model) and obj.pk == root_id:
+        path = obj.path
+    else:
+        path = root_model._default_manager.filter(pk=root_id).values_list("path", flat=True).first()
+    ids = [int(part) for part in (path or "").split("/") if part.isdigit()]
+    return ids or [root_id]
+
+
 def check(user: Any, action: str, obj: models.Model) -> None:
     """Raise :class:`PermissionDenied` unless ``user`` may ``action`` ``obj``."""
     if not can(user, action, obj):
@@ -467,9 +577,10 @@ def restrict_people(queryset: QuerySet, user: Any) -> QuerySet:
     """Users or groups ``user`` may see named and pick (an owner, an assignee, a grantee).
 
     Superusers, platform-wide readers and those who grant roles somewhere (they must be able to
-    name a grantee) see everyone; anyone else sees themselves, their own groups and the people
-    who hold a role on a collection they can see: their colleagues, never someone who works
-    only in a collection hidden from them.
+    name a grantee) see everyone; anyone else sees themselves, their own groups, the people
+    who hold a role on a collection they can see and the members of the workspaces (rows of a
+    non-tree root) they can see: their colleagues, never someone who works only in a
+    collection or workspace hidden from them.
     """
     if not _is_active(user):
         return queryset.none()
@@ -479,10 +590,39 @@ def restrict_people(queryset: QuerySet, user: Any) -> QuerySet:
         collection_id__in=sorted(scope(user, PEOPLE_VIEW).collection_ids)
     )
     groups = assignments.filter(group__isnull=False).values("group")
+    co_users, co_groups = _co_members(user)
     if queryset.model._meta.label == "auth.Group":
-        return queryset.filter(Q(user=user) | Q(pk__in=groups)).distinct()
+        return queryset.filter(Q(user=user) | Q(pk__in=groups) | co_groups).distinct()
     users = assignments.filter(user__isnull=False).values("user")
-    return queryset.filter(Q(pk=user.pk) | Q(pk__in=users) | Q(groups__in=groups)).distinct()
+    return queryset.filter(
+        Q(pk=user.pk) | Q(pk__in=users) | Q(groups__in=groups) | co_users
+    ).distinct()
+
+
+def _co_members(user: Any) -> tuple[Q, Q]:
+    """(users, groups) holding a grant on a row of a non-tree root (a workspace) that ``user``
+    may see: the members they already see listed there."""
+    users, groups = _NOBODY, _NOBODY
+    for root in _roots.values():
+        if root.tree:
+            continue
+        spec = _registry.get(apps.get_model(root.label)._meta.concrete_model)
+        view = spec.actions.get(VIEW) if spec else None
+        if not view or view == SIGNED_IN:
+            continue
+        s = scope(user, view, root.label)
+        if not s:
+            continue
+        user_perm, group_perm = root.grant_models()
+        user_rows, group_rows = user_perm.objects.all(), group_perm.objects.all()
+        if not s.everything:
+            user_rows = user_rows.filter(content_object_id__in=sorted(s.collection_ids))
+            group_rows = group_rows.filter(content_object_id__in=sorted(s.collection_ids))
+        users |= Q(pk__in=user_rows.values("user_id")) | Q(
+            pk__in=_members_of(group_rows.values("group_id"))
+        )
+        groups |= Q(pk__in=group_rows.values("group_id"))
+    return users, groups
 
 
 def restrict_choices(

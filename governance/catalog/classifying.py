@@ -26,7 +26,7 @@ from governance.classifications.engine import Candidate, ColumnInput, decide
 from governance.classifications.engine.process import EngineProcessError
 from governance.classifications.models import Classification, SensitivityLabel
 from governance.scanrules import services as scanrules
-from pursight import audit, bulk, permissions
+from pursight import audit, bulk, events, permissions
 
 from .choices import ClassificationSource, ClassificationStatus
 from .models import CatalogColumn, CatalogTable, ColumnClassification
@@ -314,6 +314,7 @@ def _decide(
                 "classification": row.classification.code,
             },
         )
+        events.emit(f"classification.{status}", row, actor=actor, code=row.classification.code)
     return row
 
 
@@ -375,6 +376,9 @@ def set_classification(
             obj=row,
             changes={"column": column.pk, "classification": classification.code},
         )
+        events.emit(
+            "classification.accepted", row, actor=actor, code=classification.code, manual=True
+        )
     return row
 
 
@@ -395,6 +399,7 @@ def accept_table_suggestions(*, actor: Any, table: CatalogTable) -> int:
             obj=table,
             changes={"accepted": n},
         )
+        events.emit("classification.accepted", table, actor=actor, count=n)
     return n
 
 

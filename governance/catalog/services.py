@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from governance.datasources.models import DataSource
-from pursight import audit, bulk
+from pursight import audit, bulk, events
 
 from .choices import ClassificationStatus, TableKind
 from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification, qualified
@@ -480,4 +480,6 @@ def update_asset(*, actor: Any, asset: Any, **fields: Any) -> Any:
         obj=asset,
         changes=audit.diff(before, audit.snapshot(asset, list(CURATABLE_FIELDS))),
     )
+    if "description" in fields:
+        events.emit("description.edited", asset, actor=actor, excerpt=asset.description[:200])
     return asset

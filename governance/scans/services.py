@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -33,7 +34,8 @@ from governance.datasources.connectors import ConnectorError, ErrorCode, TableIn
 from governance.datasources.models import DataSource
 from governance.scanrules import services as scanrules
 from governance.scanrules.matching import Selection
-from pursight import audit, bulk, permissions, realtime
+from pursight import audit, bulk, events, permissions, realtime
+from pursight.celery import app as celery_app
 from pursight.celery import task as celery_task
 
 from .choices import ACTIVE_STATES, FINAL_STATES, RunState, Trigger
@@ -108,15 +110,103 @@ def start_scan(
                 requested_by=actor if getattr(actor, "pk", None) else None,
             )
             audit.record(actor=actor, action="scan.start", obj=run, changes={"scan": scan.pk})
+            events.emit("scan.started", run, actor=actor, trigger=trigger)
             if enqueue:
                 celery_task(RUN_SCAN).delay_on_commit(run.pk)
     except IntegrityError:
         active = ScanRun.objects.filter(scan=scan, state__in=ACTIVE_STATES).first()
+        which = f"#{active.pk}, {active.get_state_display().lower()}" if active else "just started"
         raise ScanError(
-            f"Scan '{scan}' already has an active run (#{active.pk if active else '?'}); "
-            "wait for it or cancel it first."
+            f"Scan '{scan}' already has an active run ({which}); "
+            "wait for it to finish or cancel it first."
         ) from None
     return run
+
+
+class Handover:
+    """How a started run was handed over (:attr:`Launch.handover`)."""
+
+    PENDING = "pending"  # the caller's transaction has not committed yet
+    QUEUED = "queued"  # sent to the task queue: a worker will pick it up
+    STARTED = "started"  # running in a background thread of this process (eager tasks)
+    RAN = "ran"  # ran to its end before the call returned
+    FAILED = "failed"  # could not be handed over: the run is marked failed with the reason
+
+
+@dataclass
+class Launch:
+    """A run started by :func:`launch_scan` and what happened to it when its transaction
+    committed (``handover`` is one of :class:`Handover`; ``reason`` says why it failed)."""
+
+    run: ScanRun
+    handover: str = Handover.PENDING
+    reason: str = ""
+
+
+def launch_scan(*, actor: Any, scan: Scan, trigger: str = Trigger.MANUAL) -> Launch:
+    """Start a run of ``scan`` for someone waiting on a web page: return at once.
+
+    With a broker, the run's task is queued for a worker. With eager tasks (no broker:
+    ``make run`` without Redis) the run executes after the commit in a background thread of
+    this process, so that the request that started it does not wait for the whole scan; its
+    progress is streamed to the run's live page like a worker's. Inside an enclosing
+    transaction that has not committed (tests), no other thread could see the run, so it runs
+    in the caller's thread when that transaction commits. A run that cannot be handed over is
+    marked failed with the reason. Raises :class:`ScanError` when the scan already has an
+    active run.
+    """
+    run = start_scan(actor=actor, scan=scan, trigger=trigger, enqueue=False)
+    launch = Launch(run=run)
+    transaction.on_commit(lambda: _hand_over(launch))
+    return launch
+
+
+def _hand_over(launch: Launch) -> None:
+    run_id = launch.run.pk
+    if not celery_app.conf.task_always_eager:
+        try:
+            celery_task(RUN_SCAN).delay(run_id)
+        except Exception as exc:  # the broker is down or unreachable
+            log.warning("scan.enqueue_failed run=%s error=%r", run_id, exc)
+            _not_started(launch, "the task queue (broker) could not be reached; try again later")
+        else:
+            launch.handover = Handover.QUEUED
+        return
+    if connection.in_atomic_block:  # an enclosing transaction: the run is not visible elsewhere
+        launch.run = execute_run(run_id) or launch.run
+        launch.handover = Handover.RAN
+        return
+    thread = threading.Thread(
+        target=_execute_in_background, args=(run_id,), name=f"scan-run-{run_id}", daemon=True
+    )
+    try:
+        thread.start()
+    except RuntimeError as exc:  # "can't start new thread": the process is out of threads
+        log.warning("scan.thread_failed run=%s error=%r", run_id, exc)
+        _not_started(launch, "this server could not start a background thread for it")
+    else:
+        launch.handover = Handover.STARTED
+
+
+def _execute_in_background(run_id: int) -> None:
+    """Body of the background thread of an eager run: its own database connection, closed at
+    the end (a thread's connections are never reused by another thread)."""
+    try:
+        execute_run(run_id)
+    except Exception:  # execute_run records failures on the run; this is a last resort
+        log.exception("scan.background_crashed run=%s", run_id)
+    finally:
+        connections.close_all()
+
+
+def _not_started(launch: Launch, reason: str) -> None:
+    """The run could not be handed over: mark it failed (it would wait forever otherwise)."""
+    launch.handover, launch.reason = Handover.FAILED, reason
+    with transaction.atomic():
+        run = ScanRun.objects.select_for_update().filter(pk=launch.run.pk).first()
+        if run is not None and run.state == RunState.QUEUED:
+            _finish(run, RunState.FAILED, f"Could not start: {reason}.")
+    launch.run = run or launch.run
 
 
 def cancel_run(*, actor: Any, run: ScanRun) -> ScanRun:
@@ -132,6 +222,8 @@ def cancel_run(*, actor: Any, run: ScanRun) -> ScanRun:
         run.cancel_requested = True
         run.save(update_fields=["state", "finished_at", "error", "cancel_requested"])
         audit.record(actor=actor, action="scan.cancel", obj=run)
+        if run.state == RunState.CANCELLED:
+            events.emit("scan.cancelled", run, actor=actor)
     _publish(run)
     return run
 
@@ -197,6 +289,10 @@ def _finish(run: ScanRun, state: str, error: str = "") -> None:
     run.error = error[:4000]
     run.save(update_fields=["state", "finished_at", "error"])
     audit.record(actor=None, action=f"scan.{state}", obj=run, changes={"error": run.error})
+    events.emit("scan.finished" if state == RunState.SUCCEEDED else f"scan.{state}", run)
+    # Summaries of what the run wrote (the receiver counts them; nothing when there is none).
+    events.emit("schema.changed", run)
+    events.emit("classification.suggested", run)
     _publish(run)
 
 
@@ -451,7 +547,8 @@ def _execute(run: ScanRun) -> None:
             if selection.table(t.schema, t.name, t.kind)
         ]
         ScanRun.objects.filter(pk=run.pk).update(tables_total=len(infos), tables_done=0)
-        run.tables_total = len(infos)
+        run.tables_total, run.tables_done = len(infos), 0
+        _publish(run)  # the live page shows "0 of N tables" before the first batch
         seen: set[str] = set()
         warnings: list[str] = []
         helper = settings.PURSIGHT_SCAN["CLASSIFY_IN_HELPER"]

@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "governance.compliance.tasks.evaluate_all",
         "schedule": 6 * 3600.0,
     },
+    "prune-activity": {
+        "task": "racine.activity.tasks.prune_activity",
+        "schedule": 24 * 3600.0,
+    },
 }
 
 # --- Scans ---
@@ -254,6 +258,16 @@ PURSIGHT_CLASSIFIER = {"DEFAULT_SMALL": False, "CACHE_DIR": VAR_DIR / "classifie
 PURSIGHT_COMPLIANCE_EVALUATE_AFTER_SCAN = env.bool(
     "PURSIGHT_COMPLIANCE_EVALUATE_AFTER_SCAN", default=True
 )
+
+# --- Activity and notifications (racine.activity) ---
+# Activity events older than this many days are pruned daily (0 keeps them all).
+PURSIGHT_ACTIVITY_RETENTION_DAYS = env.int("PURSIGHT_ACTIVITY_RETENTION_DAYS", default=365)
+# Links in notification e-mails start with this address of the console.
+PURSIGHT_SITE_URL = env.str("PURSIGHT_SITE_URL", default="http://localhost:8000")
+# Notification e-mails go through Django's mail framework: printed on the console unless an
+# SMTP (or other) backend is configured.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="PurSight <pursight@localhost>")
 
 # --- File-based data sources (SQLite) ---
 # Data sources may be files only inside these directories (absolute paths). Empty: no file-based
@@ -313,6 +327,9 @@ SPECTACULAR_SETTINGS = {
         "FindingStatusEnum": "governance.compliance.choices.FindingStatus",
         "EvaluationRunStateEnum": "governance.compliance.choices.RunState",
         "EvaluationTriggerEnum": "governance.compliance.choices.Trigger",
+        "TaskStatusEnum": "racine.collaboration.choices.TaskStatus",
+        "TaskKindEnum": "racine.collaboration.choices.TaskKind",
+        "NotificationKindEnum": "racine.activity.services.NOTIFICATION_KIND_CHOICES",
     },
 }
 

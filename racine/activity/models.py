@@ -7,6 +7,16 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
+# The anchors an event keeps (see ActivityEvent): field name -> model label of the anchor.
+ANCHORS = {
+    "collection_id": "rbac.Collection",
+    "datasource_id": "datasources.DataSource",
+    "schema_id": "catalog.CatalogSchema",
+    "table_id": "catalog.CatalogTable",
+    "column_id": "catalog.CatalogColumn",
+}
+ANCHOR_FIELDS = tuple(ANCHORS)
+
 
 class ActivityEvent(models.Model):
     """Something that happened to a governed object (written after the commit of the change).
@@ -18,7 +28,7 @@ class ActivityEvent(models.Model):
     """
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    kind = models.CharField(max_length=64, db_index=True)
+    kind = models.CharField(max_length=64)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -33,8 +43,14 @@ class ActivityEvent(models.Model):
         on_delete=models.CASCADE,
         related_name="activity",
     )
-    datasource_id = models.BigIntegerField(null=True, blank=True, db_index=True)
-    collection_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # The target's anchors when the event was recorded (catalog ids, not foreign keys: the
+    # event outlives the asset), so that a workspace pinning a table, schema, data source or
+    # collection shows the activity of what it holds, as its live feed does.
+    datasource_id = models.BigIntegerField(null=True, blank=True)
+    collection_id = models.BigIntegerField(null=True, blank=True)
+    schema_id = models.BigIntegerField(null=True, blank=True)
+    table_id = models.BigIntegerField(null=True, blank=True)
+    column_id = models.BigIntegerField(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -42,6 +58,17 @@ class ActivityEvent(models.Model):
         indexes = [
             models.Index(fields=["target_type", "target_id", "-created_at"]),
             models.Index(fields=["workspace", "-created_at"]),
+            models.Index(fields=["kind", "-created_at"], name="activity_kind_recent"),
+            # A feed filters on one anchor (or an OR of them) and reads the newest first: each
+            # anchor's index holds only the events that have one (partial), newest first.
+            *(
+                models.Index(
+                    fields=[anchor, "-created_at"],
+                    name=f"activity_{anchor.removesuffix('_id')}_recent",
+                    condition=models.Q(**{f"{anchor}__isnull": False}),
+                )
+                for anchor in ANCHOR_FIELDS
+            ),
         ]
 
     def __str__(self) -> str:

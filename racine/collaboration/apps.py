@@ -33,3 +33,17 @@ class CollaborationConfig(AppConfig):
         # Reading a shared document needs view on its object; writing is checked by the
         # co-editing service against the owning object's own edit permission.
         permissions.register_targeted(SharedDocument, actions={"view": "view"})
+
+        # Co-editing: the co-editable texts and the live doc.* actions.
+        from . import coedit
+        from .services import documents
+
+        documents.register_defaults()
+        coedit.register()
+
+        # ``manage.py demo`` creates a workspace after its scan.
+        from governance.scans.extensions import demo_steps
+
+        from .demo import demo_workspace
+
+        demo_steps.register("racine", demo_workspace)

@@ -41,3 +41,12 @@ class WorkspacesConfig(AppConfig):
         permissions.register_targeted(
             Pin, actions={"view": "view", "add": "view", "change": "view", "delete": "view"}
         )
+
+        from . import pinning, signals
+
+        pinning.register_defaults()
+        signals.connect()
+
+        from . import live
+
+        live.register()  # live pages (workspace, pinnable assets), presence, scan progress

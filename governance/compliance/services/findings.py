@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.scans.models import SchemaChange
-from pursight import audit, permissions
+from pursight import audit, events, permissions
 
 from ..choices import TRANSITIONS, FindingStatus
 from ..models import Finding, FindingEvent, SchemaChangeAcknowledgement
@@ -98,6 +98,12 @@ def transition_finding(
         to_status=to,
         note=note or justification or reason,
     )
+    events.emit(
+        "finding.closed" if to == FindingStatus.RESOLVED else "finding.transitioned",
+        finding,
+        actor=actor,
+        **{"from": current, "to": to},
+    )
     return finding
 
 
@@ -126,6 +132,13 @@ def assign_finding(
     check_finding(actor, finding, "assign")
     finding.assignee = assignee
     finding.due_date = due_date
+    events.emit(
+        "finding.assigned",
+        finding,
+        actor=actor,
+        assignee=getattr(assignee, "pk", None),
+        due_date=due_date.isoformat() if due_date else None,
+    )
     return audit.audited_save(
         actor=actor, obj=finding, action="finding.assign", fields=["assignee", "due_date"]
     )

@@ -21,6 +21,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from governance.datasources.models import DataSource
+from pursight import events
 from pursight.bulk import insert_select
 
 from .. import evaluation
@@ -187,6 +188,14 @@ def evaluate_framework(
                 :2000
             ]
         run.save()
+        # One event per evaluation; the receiver summarises it per data source.
+        events.emit(
+            "finding.opened",
+            run,
+            actor=user_of(actor),
+            opened=summary.opened,
+            reopened=summary.reopened,
+        )
     log.info(
         "compliance.evaluated framework=%s run=%s rules=%s failed=%s checked=%s opened=%s "
         "closed=%s",
