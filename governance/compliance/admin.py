@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin import helpers
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery, Sum
 from django.http import Http404, HttpRequest, HttpResponse
@@ -87,6 +87,14 @@ class FrameworkAdmin(ObjectActionsMixin, PurSightModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["evaluate_selected"]
     actions_detail = ["evaluate_detail", "report_csv", "report_pdf"]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        if "code" in form.base_fields:
+            form.base_fields["code"].error_messages["unique"] = (
+                "A framework with this code already exists; choose another code."
+            )
+        return form
 
     def get_queryset(self, request: HttpRequest):
         # The score column: the latest results of the framework's rules on the data sources the
@@ -215,6 +223,16 @@ class RuleForm(forms.ModelForm):
             "sensitivity_label, tag.",
             "condition": 'e.g. {"type": "has_owner", "inherit": true} or {"type": "expression", '
             '"expr": {"==": ["nullable", false]}}.',
+        }
+        error_messages = {
+            NON_FIELD_ERRORS: {
+                "unique_together": "This framework already has a rule with this code; "
+                "choose another code."
+            },
+            "scope": {"invalid": 'The scope must be written in JSON, e.g. {"tag": "pii"}.'},
+            "condition": {
+                "invalid": 'The condition must be written in JSON, e.g. {"type": "has_owner"}.'
+            },
         }
 
 

@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from unfold.decorators import action, display
+from unfold.widgets import UnfoldAdminPasswordWidget, UnfoldBooleanSwitchWidget
 
 from pursight import permissions
 from pursight.admin import ObjectActionsMixin, PurSightModelAdmin
@@ -16,15 +18,26 @@ from . import services
 from .extensions import datasource_admin
 from .models import DataSource
 
+KEPT_HELP = (
+    "Stored (encrypted): never shown. Leave blank to keep it, or type a new one to replace it."
+)
+NONE_YET_HELP = "None stored yet. Stored encrypted and never shown once saved."
+
 
 class DataSourceForm(forms.ModelForm):
+    # The admin skin's own widgets: a plain PasswordInput has no border in it.
     password = forms.CharField(
         required=False,
         strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text="Stored encrypted and never shown again. Leave blank to keep the current one.",
+        widget=UnfoldAdminPasswordWidget(attrs={"autocomplete": "new-password"}),
+        help_text=NONE_YET_HELP,
     )
-    clear_password = forms.BooleanField(required=False, help_text="Remove the stored password.")
+    clear_password = forms.BooleanField(
+        required=False,
+        label="Remove the password",
+        widget=UnfoldBooleanSwitchWidget,
+        help_text="Remove the stored password when saving.",
+    )
 
     class Meta:
         model = DataSource
@@ -45,6 +58,20 @@ class DataSourceForm(forms.ModelForm):
             "store_samples",
             "retention_days",
         ]
+        error_messages = {
+            "options": {"invalid": 'Options must be written in JSON, e.g. {"sslmode": "require"}.'},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Whether a password (or secret options) is stored, in the field's own help: one row.
+        if self.instance.has_password:
+            self.fields["password"].help_text = KEPT_HELP
+        options = self.fields.get("options")
+        if options is not None and self.instance.has_secret_options:
+            options.help_text = (
+                f"{options.help_text} Secret options are stored (encrypted) for this source."
+            )
 
 
 @admin.register(DataSource)
@@ -70,9 +97,7 @@ class DataSourceAdmin(ExtensibleAdminMixin, ObjectActionsMixin, PurSightModelAdm
     readonly_fields = [
         "password_status",
         "secret_options_status",
-        "last_test_at",
-        "last_test_ok",
-        "last_test_message",
+        "last_test_display",
         "last_scan_at",
     ]
     actions = extensible(["test_connections"])
@@ -80,30 +105,39 @@ class DataSourceAdmin(ExtensibleAdminMixin, ObjectActionsMixin, PurSightModelAdm
     detail_gate_actions = extensible({"test_connection_detail": "test"})
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
+        if obj is None or self.has_change_permission(request, obj):
+            # One row each: whether a password or secret options are stored is said in the
+            # fields' help (DataSourceForm); "remove" only where there is a password.
+            secrets = [
+                "password",
+                *(["clear_password"] if obj is not None and obj.has_password else []),
+                "options",
+            ]
+        else:  # read only: the stored state in the password's own row
+            secrets = ["password_status", "options", "secret_options_status"]
         return [
             (None, {"fields": ["name", "kind", "collection", "owner", "description"]}),
-            (
-                "Connection",
-                {
-                    "fields": [
-                        "host",
-                        "port",
-                        "database",
-                        "username",
-                        "password",
-                        "clear_password",
-                        "password_status",
-                        "options",
-                        "secret_options_status",
-                    ]
-                },
-            ),
+            ("Connection", {"fields": ["host", "port", "database", "username", *secrets]}),
             ("Governance", {"fields": ["encrypted_at_rest", "store_samples", "retention_days"]}),
-            (
-                "Status",
-                {"fields": ["last_test_at", "last_test_ok", "last_test_message", "last_scan_at"]},
-            ),
+            ("Status", {"fields": ["last_test_display", "last_scan_at"]}),
         ]
+
+    @display(description="Password")
+    def password_status(self, obj: DataSource) -> str:
+        return "Stored (encrypted)" if obj and obj.has_password else "None stored"
+
+    @display(description="Secret options")
+    def secret_options_status(self, obj: DataSource) -> str:
+        return "Stored (encrypted)" if obj and obj.has_secret_options else "None stored"
+
+    @display(description="Last connection test")
+    def last_test_display(self, obj: DataSource) -> str:
+        if obj is None or obj.last_test_at is None:
+            return "Never tested."
+        when = timezone.localtime(obj.last_test_at).strftime("%Y-%m-%d %H:%M")
+        outcome = "OK" if obj.last_test_ok else "Failed"
+        message = f": {obj.last_test_message}" if obj.last_test_message else "."
+        return f"{outcome} ({when}){message}"
 
     @display(description="Location")
     def location_display(self, obj: DataSource) -> str:
@@ -116,14 +150,6 @@ class DataSourceAdmin(ExtensibleAdminMixin, ObjectActionsMixin, PurSightModelAdm
         if obj.last_test_ok is None:
             return "Untested"
         return "OK" if obj.last_test_ok else "Failed"
-
-    @display(description="Password")
-    def password_status(self, obj: DataSource) -> str:
-        return "Stored (encrypted)" if obj and obj.has_password else "None"
-
-    @display(description="Secret options")
-    def secret_options_status(self, obj: DataSource) -> str:
-        return "Stored (encrypted)" if obj and obj.has_secret_options else "None"
 
     def has_test_permission(self, request: HttpRequest) -> bool:
         """The "Test connection" bulk action: offered to those who may test some source."""

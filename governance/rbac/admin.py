@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 from unfold.admin import ModelAdmin
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -25,6 +26,31 @@ from pursight.admin import GovernedTabularInline, PurSightModelAdmin
 from . import roles, services
 from .models import Collection, Role, RoleAssignment
 
+CONSOLE_NOTE = (
+    "Granting a role makes the console usable: its holder (for a group, each member, including "
+    "members added later) becomes staff and can sign in; what they see stays limited to the "
+    "collection and everything below it."
+)
+
+
+def _in_order(perms: Any) -> list[Permission]:
+    """Collection permissions from reading to managing (the order of ``roles``)."""
+    order = roles.COLLECTION_PERMISSIONS
+    return sorted(perms, key=lambda p: order.index(p.codename) if p.codename in order else 99)
+
+
+def role_help() -> SafeString:
+    """What each role grants, from the roles themselves (one query per form)."""
+    rows = format_html_join(
+        "",
+        "<li><strong>{}</strong>: {}</li>",
+        (
+            (role.name, "; ".join(p.name.lower() for p in _in_order(role.permissions.all())))
+            for role in Role.objects.prefetch_related("permissions").order_by("name")
+        ),
+    )
+    return format_html('{}<ul class="list-disc ml-5 mt-1">{}</ul>', CONSOLE_NOTE, rows)
+
 
 class RoleAssignmentInline(GovernedTabularInline):
     model = RoleAssignment
@@ -32,6 +58,12 @@ class RoleAssignmentInline(GovernedTabularInline):
     fields = ["role", "user", "group", "created_at"]
     readonly_fields = ["created_at"]
     verbose_name_plural = "Role assignments (apply to this collection and everything below)"
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "role" and field is not None:
+            field.help_text = CONSOLE_NOTE
+        return field
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # ``obj`` is the collection: its Collection Admins see and change its assignments.
@@ -159,6 +191,14 @@ class RoleAdmin(PurSightModelAdmin):
     readonly_fields = ["is_builtin"]
     filter_horizontal = ["permissions"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        if "name" in form.base_fields:
+            form.base_fields["name"].error_messages["unique"] = (
+                "A role with this name already exists; choose another name."
+            )
+        return form
+
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).prefetch_related("permissions")
 
@@ -169,6 +209,11 @@ class RoleAdmin(PurSightModelAdmin):
     def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.name == "permissions":
             kwargs["queryset"] = _collection_perm_queryset()
+            kwargs["help_text"] = (
+                "What holders of the role may do on the collection it is assigned on and "
+                "everything below it. Every role should include reading the catalog: what a "
+                "user cannot read stays hidden from them. " + CONSOLE_NOTE
+            )
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -209,6 +254,18 @@ class RoleAssignmentAdmin(PurSightModelAdmin):
     list_select_related = ["role", "collection", "user", "group", "created_by"]
     search_fields = ["user__username", "group__name", "collection__name", "role__name"]
     fields = ["collection", "role", "user", "group"]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is None:
+            return field
+        if db_field.name == "role":
+            field.help_text = role_help()
+        elif db_field.name == "collection":
+            field.help_text = "The role applies to this collection and everything below it."
+        elif db_field.name in ("user", "group"):
+            field.help_text = "Choose a user or a group, not both."
+        return field
 
     @admin.display(description="Held by")
     def principal_repr(self, obj: RoleAssignment) -> str:
@@ -257,6 +314,27 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
     readonly_fields = ["access_link", "last_login", "date_joined"]
     list_display = ["username", "email", "is_active", "is_staff", "is_superuser", "last_login"]
 
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        fields = form.base_fields
+        if "is_staff" in fields:
+            fields["is_staff"].help_text = (
+                "Lets the user sign in to this console. A role assignment (to the user or to one "
+                "of their groups) sets it; what the user sees there is still limited to their "
+                "roles' collections."
+            )
+        if "groups" in fields:
+            fields["groups"].help_text = (
+                "The user gets the roles of their groups; joining a group that holds a role "
+                "makes them staff."
+            )
+        if "user_permissions" in fields:
+            fields["user_permissions"].help_text = (
+                "Model-wide permissions apply to every collection: prefer role assignments on "
+                "collections (Access control › Role assignments)."
+            )
+        return form
+
     def get_fieldsets(self, request: HttpRequest, obj: Any = None):
         fieldsets = list(super().get_fieldsets(request, obj))
         if obj is not None:
@@ -301,4 +379,11 @@ class UserAdmin(BaseUserAdmin, ModelAdmin):
 
 @admin.register(Group)
 class GroupAdmin(BaseGroupAdmin, ModelAdmin):
-    pass
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any):
+        form = super().get_form(request, obj, **kwargs)
+        if "permissions" in form.base_fields:
+            form.base_fields["permissions"].help_text = (
+                "Model-wide permissions apply to every collection: prefer assigning the group a "
+                "role on a collection (Access control › Role assignments). " + CONSOLE_NOTE
+            )
+        return form

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -390,19 +389,11 @@ def _open_console(*, actor: Any, user: Any = None, group: Any = None) -> None:
 
     Staff status only opens the console's door; what the console shows is still decided by the
     permission gate. Revoking a role leaves staff status alone (it may have been given for other
-    reasons), and a user added to a group later is made staff by whoever adds them.
+    reasons); a user added later to a group that holds a role is made staff by
+    :func:`signals.on_group_join`.
     """
-    users = get_user_model().objects.filter(is_staff=False)
-    users = users.filter(pk=user.pk) if user is not None else users.filter(groups=group)
-    members = list(users.select_for_update())
-    get_user_model().objects.filter(pk__in=[m.pk for m in members]).update(is_staff=True)
-    for member in members:
-        audit.record(
-            actor=actor,
-            action="user.staff_granted",
-            obj=member,
-            changes={"is_staff": [False, True]},
-        )
+    ids = [user.pk] if user is not None else group.user_set.values_list("pk", flat=True)
+    signals.open_console(actor=actor, user_ids=ids)
     if user is not None:
         user.is_staff = True
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -19,33 +20,55 @@ from pursight.admin import (
     ReadOnlyAdminMixin,
 )
 from pursight.admin_extensions import ExtensibleAdminMixin, extensible
+from pursight.celery import app as celery_app
 
 from . import services
-from .choices import RunState
+from .choices import FINAL_STATES, RunState
 from .extensions import schema_change_admin
 from .models import Scan, ScanRun, SchemaChange
 
 
-def _start(*, actor: Any, scan: Scan) -> ScanRun:
+def _start(*, actor: Any, scan: Scan) -> services.Launch:
     try:
-        return services.start_scan(actor=actor, scan=scan)
+        return services.launch_scan(actor=actor, scan=scan)
     except services.ScanError as exc:
         raise ValidationError(str(exc)) from None
 
 
-def _start_default(*, actor: Any, source: DataSource) -> ScanRun:
+def _start_default(*, actor: Any, source: DataSource) -> services.Launch:
     return _start(actor=actor, scan=services.default_scan(actor=actor, source=source))
 
 
-class StartScanMixin(ObjectActionsMixin):
-    def started(self, request: HttpRequest, run: ScanRun | None) -> None:
-        if run is not None:
-            self.report(request, True, f"Scan run #{run.pk} of {run.scan} queued.")
+def launch_message(launch: services.Launch) -> tuple[bool, str]:
+    """What happened to a started run, in words: (success?, message)."""
+    run = launch.run
+    what = f"Scan run #{run.pk} of {run.scan}"
+    handover = services.Handover
+    if launch.handover == handover.QUEUED:
+        return (
+            True,
+            f"{what} is queued for a worker; its page shows the progress once it starts.",
+        )
+    if launch.handover == handover.STARTED:
+        return True, f"{what} started; its page shows the progress live."
+    if launch.handover == handover.RAN:
+        ok = run.state == RunState.SUCCEEDED
+        error = f": {run.error}" if run.error else "."
+        return ok, f"{what} ran and {run.get_state_display().lower()}{error}"
+    if launch.handover == handover.FAILED:
+        return False, f"{what} could not start: {launch.reason}."
+    return True, f"{what} will start when the current transaction is committed."
 
-    def run_redirect(self, run: ScanRun | None, fallback: Any) -> HttpResponseRedirect:
-        if run is None:
+
+class StartScanMixin(ObjectActionsMixin):
+    def started(self, request: HttpRequest, launch: services.Launch | None) -> None:
+        if launch is not None:
+            self.report(request, *launch_message(launch))
+
+    def run_redirect(self, launch: services.Launch | None, fallback: Any) -> HttpResponseRedirect:
+        if launch is None:
             return redirect(self.change_url(fallback))
-        return redirect(reverse("admin:scans_scanrun_change", args=[run.pk]))
+        return redirect(reverse("admin:scans_scanrun_change", args=[launch.run.pk]))
 
 
 class DataSourceScanActions(StartScanMixin):
@@ -116,8 +139,21 @@ class RunInline(GovernedTabularInline):
     ordering = ["-queued_at"]
 
 
+class ScanForm(forms.ModelForm):
+    class Meta:
+        model = Scan
+        fields = ["name", "datasource", "rule_set", "description"]
+        error_messages = {
+            NON_FIELD_ERRORS: {
+                "unique_together": "This data source already has a scan with this name; "
+                "choose another name."
+            }
+        }
+
+
 @admin.register(Scan)
 class ScanAdmin(StartScanMixin, PurSightModelAdmin):
+    form = ScanForm
     list_display = ["name", "datasource", "rule_set", "is_default", "last_run"]
     list_filter = ["datasource", "is_default"]
     list_select_related = ["datasource", "rule_set"]
@@ -164,6 +200,56 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
             question=f"Start a run of the scan '{scan}' now?",
             act=act,
         )
+
+
+COUNTER_ROWS = [("Schemas", "schemas"), ("Tables", "tables"), ("Columns", "columns")]
+COUNTER_KINDS = ["seen", "added", "changed", "removed"]
+
+
+def live_summary(status: dict[str, Any], *, worker: bool) -> str:
+    """One sentence about a run's progress (static/scans/scanrun_live.js words it alike)."""
+    state, done, total = status["state"], status["tables_done"], status["tables_total"]
+
+    def tables(n: int) -> str:
+        return f"{n} table{'' if n == 1 else 's'}"
+
+    if state == RunState.QUEUED:
+        return "Queued: waiting for a worker to start it." if worker else "Queued: starting…"
+    if state == RunState.RUNNING:
+        if not total:
+            return "Listing schemas and tables…"
+        return f"{done} of {tables(total)} scanned ({round((status['progress'] or 0) * 100)}%)."
+    if state == RunState.SUCCEEDED:
+        return f"Finished: {tables(total or done)} scanned."
+    verb = "Cancelled" if state == RunState.CANCELLED else "Failed"
+    return f"{verb} after {done} of {tables(total)}." if total else f"{verb}."
+
+
+def live_panel(run: ScanRun) -> dict[str, Any]:
+    """The live panel's context and the data its script starts from (``json_script``)."""
+    status = services.run_status(run)
+    worker = not celery_app.conf.task_always_eager
+    return {
+        "id": run.pk,
+        "socket": "/ws/live/",
+        "worker": worker,
+        "status": status,
+        "labels": dict(RunState.choices),
+        "state_label": run.get_state_display(),
+        "final": run.state in FINAL_STATES,
+        "percent": round((status["progress"] or 0) * 100),
+        "summary": live_summary(status, worker=worker),
+        "rows": [
+            {
+                "label": label,
+                "cells": [
+                    {"name": f"{key}_{kind}", "value": status[f"{key}_{kind}"]}
+                    for kind in COUNTER_KINDS
+                ],
+            }
+            for label, key in COUNTER_ROWS
+        ],
+    }
 
 
 class SchemaChangeInline(GovernedTabularInline):
@@ -222,10 +308,34 @@ class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
         "error",
         "warnings",
     ]
-    fields = readonly_fields
+    # State, progress, counters and error are in the live panel above the fields
+    # (scans/scanrun_live.html, kept up to date from /ws/live/); the fields are what does not
+    # change while the run goes on.
+    fieldsets = [
+        (None, {"fields": ["scan", "datasource", "trigger", "requested_by"]}),
+        (
+            "Timing",
+            {"fields": ["queued_at", "started_at", "finished_at", "heartbeat_at", "worker"]},
+        ),
+        ("Warnings", {"fields": ["attempts", "warnings"]}),
+    ]
+    change_form_outer_before_template = "scans/scanrun_live.html"
     inlines = [SchemaChangeInline]
     actions = ["cancel_runs"]
     actions_detail = ["cancel_detail"]
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: ScanRun | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context["scanrun_live"] = live_panel(obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @display(
         description="State",

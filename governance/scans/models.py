@@ -19,7 +19,10 @@ COUNTER_FIELDS = [
 class Scan(GovernedModel):
     name = models.CharField(max_length=100)
     datasource = models.ForeignKey(
-        "datasources.DataSource", on_delete=models.CASCADE, related_name="scans"
+        "datasources.DataSource",
+        on_delete=models.CASCADE,
+        related_name="scans",
+        verbose_name="data source",
     )
     rule_set = models.ForeignKey(
         "scanrules.ScanRuleSet",
@@ -48,7 +51,10 @@ def _counters() -> dict[str, models.Field]:
 class ScanRun(models.Model):
     scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="runs")
     datasource = models.ForeignKey(
-        "datasources.DataSource", on_delete=models.CASCADE, related_name="+"
+        "datasources.DataSource",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="data source",
     )
     state = models.CharField(
         max_length=10, choices=RunState.choices, default=RunState.QUEUED, db_index=True
@@ -87,7 +93,8 @@ class ScanRun(models.Model):
         indexes = [models.Index(fields=["datasource", "-queued_at"])]
 
     def __str__(self) -> str:
-        return f"Run #{self.pk} of {self.scan_id} ({self.state})"
+        # No query: lists of schema changes name their run without loading its scan.
+        return f"Scan run #{self.pk} ({self.get_state_display().lower()})"
 
     @property
     def is_active(self) -> bool:
@@ -109,7 +116,10 @@ class ScanRun(models.Model):
 class SchemaChange(models.Model):
     run = models.ForeignKey(ScanRun, on_delete=models.CASCADE, related_name="changes")
     datasource = models.ForeignKey(
-        "datasources.DataSource", on_delete=models.CASCADE, related_name="+"
+        "datasources.DataSource",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="data source",
     )
     asset_type = models.CharField(max_length=10, choices=AssetType.choices)
     change = models.CharField(max_length=15, choices=ChangeKind.choices)

@@ -41,14 +41,17 @@ class ScanViewSet(GovernedModelViewSet):
     @extend_schema(request=None, responses={202: ScanRunSerializer})
     @action(detail=True, methods=["post"])
     def run(self, request: Request, pk: Any = None) -> Response:
-        """Queue a run of this scan (409 when one is already active)."""
+        """Start a run of this scan and answer at once (409 when one is already active): the
+        run is queued for a worker, or runs in the background without one; follow it at
+        ``/api/v1/scan-runs/{id}/`` or live on the ``scanrun`` page of ``/ws/live/``. A run
+        that could not be handed over is answered with its failed state and the reason."""
         try:
-            run = services.start_scan(
+            launch = services.launch_scan(
                 actor=request.user, scan=self.get_object(), trigger=Trigger.API
             )
         except services.ScanError as exc:
             return _scan_error(exc)
-        return Response(ScanRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
+        return Response(ScanRunSerializer(launch.run).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ScanRunViewSet(GovernedReadOnlyViewSet):
