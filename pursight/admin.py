@@ -7,6 +7,7 @@ choices, and hands saves and deletes to services (``save_service``/``delete_serv
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import admin, messages
@@ -20,6 +21,7 @@ from django.urls import reverse
 from unfold.admin import ModelAdmin, TabularInline
 
 from pursight import audit, permissions
+from pursight.registry import Registry
 
 
 class GatedRelatedFilter(admin.RelatedFieldListFilter):
@@ -282,3 +284,58 @@ def client_ip(request: HttpRequest) -> str | None:
 
 admin.site.site_header = "PurSight"
 admin.site.site_title = "PurSight"
+admin.site.index_title = "Home"
+
+
+# --- The console's home page and its site-level pages ---------------------------------------
+
+
+@dataclass(frozen=True)
+class HomePanel:
+    """A panel of the console's home page (``/admin/``). ``render(request)`` returns its HTML
+    (built with a template) or None when it has nothing for this user; it reads through the
+    gate and runs a constant number of queries. Panels are shown by ``order``; ``wide`` ones
+    span the page."""
+
+    render: Callable[[HttpRequest], str | None]
+    order: int = 100
+    wide: bool = False
+
+
+# Filled by the apps (their admin module or ``AppConfig.ready()``), keyed by name:
+# ``home_panels.register("catalog.review", HomePanel(review_panel, order=20))``.
+home_panels: Registry[HomePanel] = Registry("console home panels")
+# Callables ``(admin_site) -> [URL patterns]`` mounted under /admin/, in the "admin"
+# namespace, for pages that belong to no single ModelAdmin (global search, a data source's
+# catalog page). Wrap each view with ``admin_site.admin_view``.
+site_urls: Registry[Callable[[Any], list[Any]]] = Registry("console site pages")
+# Apps listed last in the index of every model (login attempts are not what stewards look for).
+INDEX_LAST = ("axes",)
+
+
+def home(request: HttpRequest, context: dict[str, Any]) -> dict[str, Any]:
+    """The context of ``/admin/`` (``UNFOLD["DASHBOARD_CALLBACK"]``): the registered panels;
+    with ``?models=all`` the index of every model instead."""
+    context["app_list"] = sorted(
+        context.get("app_list") or [], key=lambda app: app.get("app_label") in INDEX_LAST
+    )
+    context["models_url"] = f"{reverse('admin:index')}?models=all"
+    if request.GET.get("models") == "all":
+        context["show_models"] = True
+        context["title"] = "All models"
+        return context
+    ordered = sorted(enumerate(home_panels), key=lambda item: (item[1].order, item[0]))
+    panels = [
+        {"html": html, "wide": panel.wide}
+        for _, panel in ordered
+        if (html := panel.render(request))
+    ]
+    narrow = [p for p in panels if not p["wide"]]
+    context["home_panels"] = panels
+    # Wide panels across the page, the others in two columns (alternately, in their order).
+    context["home_wide"] = [p for p in panels if p["wide"]]
+    context["home_columns"] = [c for c in (narrow[0::2], narrow[1::2]) if c]
+    return context
+
+
+admin.site.extra_urls = lambda: [p for urls in site_urls for p in urls(admin.site)]

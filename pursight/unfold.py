@@ -5,7 +5,29 @@ from django.urls import reverse_lazy
 
 
 def _item(title: str, icon: str, url: str) -> dict:
-    return {"title": title, "icon": icon, "link": reverse_lazy(url)}
+    return {"title": title, "icon": icon, "link": reverse_lazy(url), "permission": _may_open(url)}
+
+
+def _may_open(url_name: str):
+    """A menu entry is shown only to those its admin lets in (its ``has_view_permission``):
+    a Data Reader sees no users, role assignments or audit trail."""
+
+    def check(request) -> bool:
+        from django.contrib.admin import ModelAdmin
+        from django.urls import NoReverseMatch, resolve, reverse
+
+        try:
+            view = resolve(reverse(url_name)).func
+        except NoReverseMatch:
+            return False
+        model_admin = getattr(view, "model_admin", None)
+        while model_admin is None and view is not None:  # a custom view of a ModelAdmin
+            owner = getattr(view, "__self__", None)
+            model_admin = owner if isinstance(owner, ModelAdmin) else None
+            view = getattr(view, "__wrapped__", None)
+        return model_admin is None or model_admin.has_view_permission(request)
+
+    return check
 
 
 UNFOLD = {
@@ -21,6 +43,8 @@ UNFOLD = {
         }
     ],
     "SHOW_HISTORY": True,
+    # The home page (/admin/): the panels apps register in pursight.admin.home_panels.
+    "DASHBOARD_CALLBACK": "pursight.admin.home",
     "SHOW_VIEW_ON_SITE": False,
     "COLORS": {
         "primary": {
@@ -50,14 +74,14 @@ UNFOLD = {
             {
                 "title": "Scan rule sets",
                 "items": [
-                    _item("Rule sets", "rule", "admin:scanrules_scanruleset_changelist"),
+                    _item("Scan rule sets", "rule", "admin:scanrules_scanruleset_changelist"),
                 ],
             },
             {
                 "title": "Scans",
                 "items": [
                     _item("Scans", "radar", "admin:scans_scan_changelist"),
-                    _item("Runs", "history", "admin:scans_scanrun_changelist"),
+                    _item("Scan runs", "history", "admin:scans_scanrun_changelist"),
                     _item("Schema changes", "difference", "admin:scans_schemachange_changelist"),
                 ],
             },
@@ -109,8 +133,14 @@ UNFOLD = {
                     _item("Findings", "report", "admin:compliance_finding_changelist"),
                     _item("Frameworks", "gavel", "admin:compliance_framework_changelist"),
                     _item("Rules", "rule", "admin:compliance_rule_changelist"),
-                    _item("Evaluations", "fact_check", "admin:compliance_evaluationrun_changelist"),
-                    _item("Reports", "description", "admin:compliance_compliancereport_changelist"),
+                    _item(
+                        "Evaluation runs", "fact_check", "admin:compliance_evaluationrun_changelist"
+                    ),
+                    _item(
+                        "Compliance reports",
+                        "description",
+                        "admin:compliance_compliancereport_changelist",
+                    ),
                 ],
             },
             {

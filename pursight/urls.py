@@ -16,7 +16,11 @@ API_URLCONFS = [
     "governance.scans.api.urls",
     "governance.classifications.api.urls",
     "governance.compliance.api.urls",
+    "governance.catalog.api.search_urls",
     "pursight.core.api.urls",
+    "racine.workspaces.api.urls",
+    "racine.activity.api.urls",
+    "racine.collaboration.api.urls",
 ]
 app_routes = [path("", include(urlconf)) for urlconf in API_URLCONFS]
 

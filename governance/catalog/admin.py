@@ -15,13 +15,22 @@ from unfold.decorators import display
 from pursight import permissions
 from pursight.admin import (
     GovernedTabularInline,
+    HomePanel,
     ObjectActionsMixin,
     PurSightModelAdmin,
+    home_panels,
     presence_filter,
+    site_urls,
 )
 
-from . import classifying, search, services
+from . import classifying, pages, search, services
+from .extensions import asset_url
 from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
+
+# The console's global search and data source pages (/admin/find/, /admin/catalog/source/<id>/)
+# and the home page's review panel.
+site_urls.register("catalog", pages.site_urls)
+home_panels.register("catalog.review", HomePanel(pages.review_panel, order=20))
 
 
 def _changelist(model: str, **filters: Any) -> str:
@@ -32,6 +41,15 @@ def _changelist(model: str, **filters: Any) -> str:
 RemovedFilter = presence_filter(
     "removed_at", "presence", "presence", ("live", "Present"), ("removed", "Removed")
 )
+
+
+def _link(text: Any, url: str) -> str:
+    return format_html('<a class="font-medium text-primary-600" href="{}">{}</a>', url, text)
+
+
+@display(description="Data source", ordering="datasource__name")
+def _source_link(obj: Any) -> str:
+    return _link(obj.datasource.name, asset_url("source", obj.datasource_id))
 
 
 def _flag(text: str, title: str = "") -> str:
@@ -63,6 +81,21 @@ class AssetAdmin(PurSightModelAdmin):
     def get_search_results(self, request: HttpRequest, queryset: Any, search_term: str):
         return search.search(queryset, search_term), False
 
+    page_view: Any = None  # (request, object_id) -> the asset's page, where it has one
+
+    def get_urls(self):
+        """The asset's page (``<id>/page/``): the catalog view of the object, linked from the
+        changelist's names; the change form stays for editing description and owner."""
+        if self.page_view is None:
+            return super().get_urls()
+        opts = self.model._meta
+        page = path(
+            "<path:object_id>/page/",
+            self.admin_site.admin_view(self.page_view),
+            name=f"{opts.app_label}_{opts.model_name}_page",
+        )
+        return [page, *super().get_urls()]
+
     def save_service(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         fields = {
             f: form.cleaned_data[f] for f in services.CURATABLE_FIELDS if f in form.changed_data
@@ -81,7 +114,7 @@ class AssetAdmin(PurSightModelAdmin):
 
 @admin.register(CatalogSchema)
 class CatalogSchemaAdmin(AssetAdmin):
-    list_display = ["name", "datasource", "tables_link", "presence", "first_seen"]
+    list_display = ["name", _source_link, "tables_link", "presence", "first_seen"]
     list_filter = [RemovedFilter, "datasource"]
     list_select_related = ["datasource"]
     fields = ["name", "datasource", "description", "owner", *AssetAdmin.readonly_common]
@@ -194,11 +227,11 @@ class ColumnInline(GovernedTabularInline):
 
 
 @admin.register(CatalogTable)
-class CatalogTableAdmin(AssetAdmin):
+class CatalogTableAdmin(ObjectActionsMixin, AssetAdmin):
     list_display = [
-        "name",
+        "name_link",
         "schema",
-        "datasource",
+        _source_link,
         "kind",
         "row_estimate",
         "columns_link",
@@ -206,6 +239,7 @@ class CatalogTableAdmin(AssetAdmin):
         _table_sensitivity,
         _table_classifications_link,
     ]
+    list_display_links = None  # the name opens the table's page (its Edit button: the form)
     list_filter = [RemovedFilter, "kind", "datasource"]
     actions = [accept_table_suggestions]
     list_select_related = ["datasource", "schema"]
@@ -236,6 +270,39 @@ class CatalogTableAdmin(AssetAdmin):
     def get_queryset(self, request: HttpRequest):
         return classifying.with_table_label(super().get_queryset(request))
 
+    @display(description="Name", ordering="name")
+    def name_link(self, obj: CatalogTable) -> str:
+        return _link(obj.name, asset_url("table", obj.pk))
+
+    def page_view(self, request: HttpRequest, object_id: str) -> Any:
+        return pages.table_page(self.admin_site, request, object_id)
+
+    def get_urls(self):
+        accept = path(
+            "<path:object_id>/accept-suggestions/",
+            self.admin_site.admin_view(self.accept_suggestions_view),
+            name="catalog_catalogtable_accept_suggestions",
+        )
+        return [accept, *super().get_urls()]
+
+    def accept_suggestions_view(self, request: HttpRequest, object_id: str) -> Any:
+        """Accept every suggestion of one table (the button of the table's page)."""
+        table = self.gated_object(request, object_id, "curate")
+
+        def act() -> Any:
+            n = self.call_service(request, classifying.accept_table_suggestions, table=table)
+            if n is not None:
+                self.report(request, True, f"Accepted {n} suggested classifications.")
+            return pages.back_to(request, asset_url("table", table.pk))
+
+        return self.confirm_or_act(
+            request,
+            table,
+            title="Accept all suggestions",
+            question=f"Accept every suggested classification of the table '{table.name}'?",
+            act=act,
+        )
+
     @display(description="Columns")
     def columns_link(self, obj: CatalogTable) -> str:
         return format_html(
@@ -246,15 +313,16 @@ class CatalogTableAdmin(AssetAdmin):
 @admin.register(CatalogColumn)
 class CatalogColumnAdmin(AssetAdmin):
     list_display = [
-        "name",
+        "name_link",
         "table_name",
         "data_type",
         "nullable",
         "null_fraction",
         _distinct_in_sample,
-        "datasource",
+        _source_link,
         "presence",
     ]
+    list_display_links = None  # the name opens the column's page (its Edit button: the form)
     list_filter = [RemovedFilter, "datasource", "nullable"]
     list_select_related = ["datasource", "table", "table__schema"]
     fields = [
@@ -281,7 +349,25 @@ class CatalogColumnAdmin(AssetAdmin):
 
     @display(description="Table", ordering="table__name")
     def table_name(self, obj: CatalogColumn) -> str:
-        return f"{obj.table.schema.name}.{obj.table.name}"
+        return _link(f"{obj.table.schema.name}.{obj.table.name}", asset_url("table", obj.table_id))
+
+    @display(description="Name", ordering="name")
+    def name_link(self, obj: CatalogColumn) -> str:
+        return _link(obj.name, asset_url("column", obj.pk))
+
+    def page_view(self, request: HttpRequest, object_id: str) -> Any:
+        return pages.column_page(self.admin_site, request, object_id)
+
+    def get_urls(self):
+        classify = path(
+            "<path:object_id>/classify/",
+            self.admin_site.admin_view(self.classify_view),
+            name="catalog_catalogcolumn_classify",
+        )
+        return [classify, *super().get_urls()]
+
+    def classify_view(self, request: HttpRequest, object_id: str) -> Any:
+        return pages.classify_column(self.admin_site, request, object_id)
 
 
 # --- classifications ---------------------------------------------------------------------------
@@ -411,7 +497,8 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
 
     @display(description="Table", ordering="column__table__name")
     def table_name(self, obj: ColumnClassification) -> str:
-        return f"{obj.column.table.schema.name}.{obj.column.table.name}"
+        table = obj.column.table
+        return _link(f"{table.schema.name}.{table.name}", asset_url("table", table.pk))
 
     @display(description="Disagreement", ordering="disagreement")
     def disagreement_flag(self, obj: ColumnClassification) -> str:
@@ -468,7 +555,44 @@ class ColumnClassificationAdmin(ObjectActionsMixin, PurSightModelAdmin):
             self.admin_site.admin_view(self.overview_view),
             name="catalog_classification_overview",
         )
-        return [overview, *super().get_urls()]
+        decide = path(
+            "<path:object_id>/decide/<str:decision>/",
+            self.admin_site.admin_view(self.decide_view),
+            name="catalog_columnclassification_decide",
+        )
+        return [overview, decide, *super().get_urls()]
+
+    DECISIONS = {
+        "accept": (classifying.accept_classification, "Accept", "Accepted"),
+        "reject": (classifying.reject_classification, "Reject", "Rejected"),
+    }
+
+    def decide_view(self, request: HttpRequest, object_id: str, decision: str) -> Any:
+        """Accept or reject one classification: the one-click buttons of the asset pages (a
+        POST; a GET asks first)."""
+        if decision not in self.DECISIONS:
+            raise Http404
+        row = self.gated_object(request, object_id, "curate")
+        func, verb, done = self.DECISIONS[decision]
+        column = row.column
+
+        def act() -> Any:
+            if self.call_service(request, func, classification=row) is not None:
+                self.report(
+                    request,
+                    True,
+                    f"{done}: {column.table.name}.{column.name} — {row.classification.name}.",
+                )
+            return pages.back_to(request, asset_url("table", column.table_id))
+
+        return self.confirm_or_act(
+            request,
+            row,
+            title=f"{verb} classification",
+            question=f"{verb} '{row.classification.name}' for the column "
+            f"{column.table.name}.{column.name}?",
+            act=act,
+        )
 
     def overview_view(self, request: HttpRequest) -> TemplateResponse:
         """Per data source, then per table of one source: what was found, how sure, what to do."""

@@ -81,6 +81,12 @@ class ComplianceConfig(AppConfig):
 
         schema_change_admin.register("compliance", SchemaChangeDriftActions)
 
+        # Findings on the catalog's asset pages and the home page; findings and rules in the
+        # global search.
+        from . import console
+
+        console.register()
+
         conditions.register_builtins()
         conditions.connect_classifications()
         signals.connect()

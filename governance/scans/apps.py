@@ -39,3 +39,8 @@ class ScansConfig(AppConfig):
         from .admin import DataSourceScanActions
 
         datasource_admin.register("scans", DataSourceScanActions)
+
+        # Run history and schema changes on the catalog's asset pages; home page panels.
+        from . import console
+
+        console.register()
