@@ -3,12 +3,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
 
 from pursight import permissions
 from pursight.admin import PurSightModelAdmin, ReadOnlyAdminMixin
 
-from . import services
+from . import services, services_testbench
+from .engine import ColumnInput
+from .engine.examples import masked_examples, recognition
+from .extensions import column_sources
 from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLabel
 
 # The library is global (registered with the gate in apps.py): PurSightModelAdmin answers every
@@ -17,14 +22,26 @@ from .models import Classification, ClassifierModel, LabelPolicy, SensitivityLab
 
 @admin.register(Classification)
 class ClassificationAdmin(PurSightModelAdmin):
-    list_display = ["code", "name", "category", "default_label", "is_system", "is_active"]
-    list_filter = ["is_system", "is_active", "category", "default_label"]
+    list_display = [
+        "code", "name", "category", "country", "default_label", "is_system", "is_active"
+    ]  # fmt: skip
+    list_filter = ["is_system", "is_active", "category", "country", "default_label"]
     list_select_related = ["default_label"]
-    search_fields = ["code", "name", "description"]
+    search_fields = ["code", "name", "description", "country"]
+    # computed, shown on the change page of every classification
+    DISPLAY_FIELDS = ["masked_examples", "recognised_by"]
     fieldsets = [
         (
             None,
             {"fields": list(services.INFO_FIELDS)},
+        ),
+        (
+            "How it is recognised",
+            {
+                "fields": DISPLAY_FIELDS,
+                "description": "Examples are synthetic values of the engine's own generator, "
+                "masked as scan evidence is.",
+            },
         ),
         (
             "Rule (custom classifications)",
@@ -36,10 +53,129 @@ class ClassificationAdmin(PurSightModelAdmin):
         ),
     ]
 
+    change_form_template = "classifications/classification_change_form.html"
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and "_test" in request.POST:
+            return self.test_bench_view(request, object_id, form_url)
+        context = {**(extra_context or {}), **self._bench_context(request, None)}
+        return super().changeform_view(request, object_id, form_url, context)
+
+    def _bench_context(self, request: HttpRequest, result: Any) -> dict[str, Any]:
+        return {
+            "bench_allowed": services_testbench.may_use_test_bench(request.user),
+            "bench_sources": [s.label for s in column_sources],
+            "bench": result,
+            "bench_input": {
+                k: request.POST.get(k, "")
+                for k in ("bench_values", "bench_column", "bench_column_name", "bench_data_type")
+            },
+        }
+
+    def test_bench_view(self, request: HttpRequest, object_id: str | None, form_url: str):
+        """The test bench: run the rule as it stands in the form on pasted values or a catalog
+        column, without saving. It needs the right to add a classification, as saving would."""
+        services_testbench.check_test_bench(request.user)  # the gate's 403
+        obj = self.get_object(request, object_id) if object_id else None
+        if object_id and obj is None:
+            raise Http404
+        add = obj is None
+        form = self.get_form(request, obj, change=not add)(request.POST, instance=obj)
+        form.is_valid()  # fills cleaned_data; the bench only needs the rule's fields
+        result = None
+        bench_errors: list[str] = []
+        rule_errors = [f for f in services.MATCH_FIELDS if f in form.errors]
+        if obj is not None and obj.is_system:
+            rule = obj
+        elif rule_errors:
+            rule = None
+            bench_errors.append("Correct the rule's fields first: " + ", ".join(rule_errors) + ".")
+        else:
+            data = form.cleaned_data
+            rule = Classification(
+                code=data.get("code") or "",
+                name=data.get("name") or "",
+                **{f: data[f] for f in services.MATCH_FIELDS if f in data},
+            )
+        if rule is not None:
+            try:
+                column, masked, source = self._bench_column(request)
+                result = services_testbench.test_rule(
+                    actor=request.user, rule=rule, column=column, masked=masked, source=source
+                )
+            except ValidationError as exc:
+                bench_errors.extend(exc.messages)
+        fieldsets = self.get_fieldsets(request, obj)
+        admin_form = helpers.AdminForm(
+            form, list(fieldsets), {}, self.get_readonly_fields(request, obj), model_admin=self
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            **self._bench_context(request, result),
+            "bench_errors": bench_errors,
+            "title": "Info-type test bench",
+            "subtitle": str(obj) if obj else None,
+            "adminform": admin_form,
+            "object_id": object_id,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []) if rule_errors else [],
+            "preserved_filters": self.get_preserved_filters(request),
+        }
+        return self.render_change_form(
+            request, context, add=add, change=not add, obj=obj, form_url=form_url
+        )
+
+    def _bench_column(self, request: HttpRequest) -> tuple[ColumnInput, bool, str]:
+        """The column to try the rule on: a named catalog column (sampled, shown masked) or
+        the pasted values (shown as pasted)."""
+        key = request.POST.get("bench_column", "").strip()
+        if key:
+            column = services_testbench.sample_column(actor=request.user, key=key)
+            return column, True, f"column {key}"
+        values = services_testbench.parse_values(request.POST.get("bench_values", ""))
+        if not values:
+            raise ValidationError("Paste some values (one per line) or name a column.")
+        column = ColumnInput(
+            name=request.POST.get("bench_column_name", "").strip() or "col_1",
+            data_type=request.POST.get("bench_data_type", "").strip() or "text",
+            values=values,
+        )
+        return column, False, "pasted values"
+
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.is_system:
-            return list(services.SYSTEM_READONLY)
-        return []
+            return [*services.SYSTEM_READONLY, *self.DISPLAY_FIELDS]
+        return list(self.DISPLAY_FIELDS)
+
+    @admin.display(description="Masked examples")
+    def masked_examples(self, obj: Classification) -> str:
+        if obj is None or not obj.is_system:
+            return "—"
+        return ", ".join(masked_examples(obj.code)) or "—"
+
+    @admin.display(description="Recognised by")
+    def recognised_by(self, obj: Classification) -> str:
+        if obj is None or not obj.is_system:
+            return "the custom rule below"
+        how = recognition(obj.code)
+        parts = []
+        if how.get("check"):
+            parts.append(f"check: {how['check']}")
+        if how.get("column_names"):
+            parts.append("column names such as " + ", ".join(how["column_names"]))
+        if how.get("needs_name"):
+            parts.append("its formats are ambiguous: the column name must point at it")
+        return "; ".join(parts) or "—"
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # deactivated, never deleted (the gate gives "delete" to nobody but root)

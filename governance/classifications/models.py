@@ -14,6 +14,7 @@ from pursight.models import GovernedModel, TimeStampedModel
 
 from .engine import VALIDATORS, Category, PatternError, compile_pattern
 from .engine.infotypes import DEFAULT_MIN_MATCH_RATIO, TYPE_FAMILIES
+from .engine.validators import VALIDATOR_LABELS
 
 CATEGORY_CHOICES = [(c.value, c.value) for c in Category]
 
@@ -24,6 +25,11 @@ def _string_types() -> list[str]:
 
 def _list() -> list:
     return []
+
+
+def validator_choices() -> list[tuple[str, str]]:
+    """The engine's validators, named by what they check (a callable: no migration per label)."""
+    return [(v, f"{v}: {VALIDATOR_LABELS.get(v, v)}") for v in sorted(VALIDATORS)]
 
 
 class SensitivityLabel(TimeStampedModel):
@@ -52,6 +58,12 @@ class Classification(GovernedModel):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     category = models.CharField(max_length=40, choices=CATEGORY_CHOICES, default=Category.OTHER)
+    country = models.CharField(
+        max_length=40,
+        blank=True,
+        help_text="ISO 3166 codes of the countries that issue it, space-separated (e.g. CZ SK); "
+        "empty when it is not national.",
+    )
     default_label = models.ForeignKey(
         SensitivityLabel, on_delete=models.PROTECT, related_name="+", verbose_name="default label"
     )
@@ -73,7 +85,7 @@ class Classification(GovernedModel):
     validator = models.CharField(
         max_length=40,
         blank=True,
-        choices=[(v, v) for v in sorted(VALIDATORS)],
+        choices=validator_choices,
         help_text="A check the matching values must also pass.",
     )
     min_match_ratio = models.FloatField(
@@ -110,6 +122,9 @@ class Classification(GovernedModel):
             isinstance(v, str) for v in self.dictionary_values
         ):
             errors["dictionary_values"] = "A JSON list of strings is expected."
+        country = (self.country or "").split()
+        if any(len(c) != 2 or not c.isalpha() or not c.isupper() for c in country):
+            errors["country"] = "Two-letter upper-case ISO 3166 codes, separated by spaces."
         types = self.data_types or []
         if not isinstance(types, list) or any(t not in TYPE_FAMILIES for t in types):
             errors["data_types"] = f"A list of: {', '.join(TYPE_FAMILIES)}."

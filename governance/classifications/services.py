@@ -72,6 +72,7 @@ def load_classifications() -> dict[str, int]:
             "name": spec.name,
             "description": spec.description,
             "category": str(spec.category),
+            "country": spec.country,
         }
         obj = existing.get(spec.code)
         if obj is None:
@@ -101,7 +102,7 @@ def ensure_system_classifications() -> None:
 
 # The fields of a classification stewards edit (admin and API share them): what it is, and how
 # a custom rule recognises it. A system classification keeps all but SYSTEM_EDITABLE.
-INFO_FIELDS = ("code", "name", "description", "category", "default_label", "is_active")
+INFO_FIELDS = ("code", "name", "description", "category", "country", "default_label", "is_active")
 MATCH_FIELDS = (
     "value_regex",
     "column_name_regex",
@@ -218,6 +219,7 @@ def spec_of(c: Classification) -> InfoTypeSpec:
         value_confidence=MEDIUM,
         description=c.description,
         system=False,
+        country=c.country,
     )
 
 

@@ -5,9 +5,11 @@ from governance.classifications.engine import ColumnInput, Engine, decide, train
 engine = Engine(model=train_model())          # build once, reuse
 candidates = engine.classify(ColumnInput("iban", "varchar(34)", values))
 decision = decide(candidates)                 # best candidate above the threshold, or None
+inside = engine.contained(column, candidates)  # e-mails, phones ... inside free text
 """
 
 from .columns import ColumnInput, Example
+from .contained import Containment
 from .engine import DECISION_THRESHOLD, Candidate, Engine, decide
 from .infotypes import (
     SYSTEM_CODES,
@@ -32,6 +34,7 @@ __all__ = [
     "Candidate",
     "Category",
     "ColumnInput",
+    "Containment",
     "Engine",
     "Example",
     "InfoTypeSpec",

@@ -41,8 +41,18 @@ LOCALES = (
     "da_DK", "no_NO", "fi_FI", "cs_CZ", "sk_SK", "ro_RO", "hu_HU", "hr_HR", "sl_SI", "et_EE",
     "lt_LT", "lv_LV", "tr_TR", "el_GR", "ru_RU", "uk_UA", "bg_BG", "id_ID", "fil_PH", "vi_VN",
 )  # fmt: skip
-NAMES_PER_LOCALE = 260
-CITIES_PER_LOCALE = 220
+# Locales the training generator never draws from, whose names and places the dictionaries still
+# know: a scan meets people and towns of every country. Their names equal to a common English
+# word (Faker's en_US lorem words: "may", "will", "grant") are left out, so that ordinary words
+# do not read as names.
+EXTRA_LOCALES = (
+    "ja_JP", "ko_KR", "zh_CN", "zh_TW", "th_TH", "hi_IN", "ar_AA", "ar_SA", "he_IL", "ka_GE",
+    "hy_AM", "sw", "yo_NG", "ig_NG", "ha_NG", "zu_ZA", "es_AR", "es_CL", "es_CO", "en_NZ",
+    "en_KE", "en_NG", "en_PK", "fr_BE", "fr_CA", "de_LU", "is_IS", "ga_IE", "az_AZ", "uz_UZ",
+    "fa_IR", "bn_BD", "ta_IN", "ne_NP", "mk_MK", "tw_GH", "si_LK", "gu_IN", "mr_IN", "tl_PH",
+)  # fmt: skip
+NAMES_PER_LOCALE = 500
+CITIES_PER_LOCALE = 1500
 FIRST_NAME_LISTS = ("first_names", "first_names_male", "first_names_female")
 LAST_NAME_LISTS = ("last_names", "last_names_male", "last_names_female", "male_last_names",
                    "female_last_names", "unisex_last_names")  # fmt: skip
@@ -67,11 +77,19 @@ def _take(seq: object, n: int) -> list[str]:
         ranked = sorted(seq.items(), key=lambda kv: -float(kv[1]))
         items = [k for k, _ in ranked]
     else:
-        items = list(seq or ())
+        items = list(seq or ()) if not isinstance(seq, property) else []
         if len(items) > n:  # spread evenly over an alphabetical list rather than take its head
             step = len(items) / n
             items = [items[int(i * step)] for i in range(n)]
     return [str(x) for x in items[:n]]
+
+
+CJK_LOCALES = frozenset({"zh_CN", "zh_TW", "ko_KR", "ja_JP"})
+
+
+def _list(seq: object) -> list[object]:
+    """A Faker list, or the keys of a weighted one."""
+    return list(seq.keys()) if isinstance(seq, dict) else list(seq or ())  # type: ignore[union-attr]
 
 
 def _provider(kind: str, locale: str) -> Any:
@@ -81,10 +99,17 @@ def _provider(kind: str, locale: str) -> Any:
         return None
 
 
-def _sample(kind: str, locale: str, provider: Any, attr: str, n: int) -> Iterable[str]:
+def _sample(
+    kind: str, locale: str, provider: Any, attr: str, n: int, ordered: bool = False
+) -> Iterable[str]:
+    """A capped sample of a Faker list (``ordered``: of the list sorted first, in case Faker
+    built it from a set, whose order changes with the string-hash seed)."""
     pinned = PINNED_SAMPLES.get((kind, locale, attr))
     if pinned is None:
-        return (fold(x) for x in _take(getattr(provider, attr, ()), n))
+        seq = getattr(provider, attr, ())
+        if ordered and not isinstance(seq, (dict, property)):
+            seq = sorted(str(x) for x in seq or ())
+        return (fold(x) for x in _take(seq, n))
     words = read_words(pinned)
     known = {fold(str(x)) for x in getattr(provider, attr, ())}
     missing = [w for w in words if w not in known]
@@ -107,16 +132,26 @@ def build_dictionaries() -> dict[str, list[str]]:
     cities = _fold_all(read_words("world_cities.txt"))
     countries = _fold_all(read_words("extra_country_names.txt"))
     street = _fold_all(read_words("street_words.txt"))
-    for loc in LOCALES:
+    english = _fold_all(importlib.import_module("faker.providers.lorem.en_US").Provider.word_list)
+    cjk_surnames: set[str] = set()
+    for loc in LOCALES + EXTRA_LOCALES:
+        extra = loc in EXTRA_LOCALES
         person = _provider("person", loc)
         if person is not None:
-            for attr in FIRST_NAME_LISTS:
-                first.update(_sample("person", loc, person, attr, NAMES_PER_LOCALE))
-            for attr in LAST_NAME_LISTS:
-                last.update(_sample("person", loc, person, attr, NAMES_PER_LOCALE))
+            for attr, target in [(a, first) for a in FIRST_NAME_LISTS] + [
+                (a, last) for a in LAST_NAME_LISTS
+            ]:
+                names = set(_sample("person", loc, person, attr, NAMES_PER_LOCALE, extra))
+                target.update(names - english if extra else names)
+            if loc in CJK_LOCALES:
+                for attr in LAST_NAME_LISTS:
+                    cjk_surnames.update(
+                        str(x) for x in _list(getattr(person, attr, ())) if len(str(x)) <= 2
+                    )
         address = _provider("address", loc)
         if address is not None:
-            cities.update(_sample("address", loc, address, "cities", CITIES_PER_LOCALE))
+            towns = set(_sample("address", loc, address, "cities", CITIES_PER_LOCALE, extra))
+            cities.update(towns - english if extra else towns)
             countries.update(fold(x) for x in getattr(address, "countries", ()) or ())
             for attr in STREET_WORD_LISTS:
                 for word in getattr(address, attr, ()) or ():
@@ -130,6 +165,10 @@ def build_dictionaries() -> dict[str, list[str]]:
 
     codes2 |= {r.lower() for r in phonenumbers.SUPPORTED_REGIONS if len(r) == 2}
     codes2.discard("001")
+    misc = importlib.import_module("faker.providers.misc").Provider
+    currency = importlib.import_module("faker.providers.currency").Provider
+    languages = {c.lower() for c in misc.language_locale_codes if len(c) == 2}
+    currencies = {code.lower() for code, _ in currency.currencies}
     lists: dict[str, Iterable[str]] = {
         "first_names": {w for w in first if len(w) >= 2},
         "last_names": {w for w in last if len(w) >= 2},
@@ -145,6 +184,15 @@ def build_dictionaries() -> dict[str, list[str]]:
         "org_words": _fold_all(read_words("org_words.txt")),
         "title_words": _fold_all(read_words("title_words.txt")),
         "street_suffixes": _fold_all(read_words("street_suffixes.txt")),
+        # family names of Chinese, Korean and Japanese, as written (not folded: a name such as
+        # 홍정훈 is read by its first syllable)
+        "cjk_surnames": cjk_surnames,
+        # ISO 639-1 language and ISO 4217 currency codes (Faker's lists): code columns that
+        # are not countries
+        "language_codes": languages,
+        "currency_codes": currencies,
+        "person_table_words": _fold_all(read_words("person_table_words.txt")),
+        "date_words": _fold_all(read_words("date_words.txt")),
     }
     return {name: sorted(words) for name, words in lists.items()}
 

@@ -48,6 +48,11 @@ _LISTS: dict[str, str] = {
     "CITY_PREFIXES": "city_prefixes",
     "ORG_WORDS": "org_words",  # legal forms and words of organisation names
     "TITLE_WORDS": "title_words",  # titles, salutations and name suffixes
+    "LANGUAGE_CODES": "language_codes",  # ISO 639-1
+    "CURRENCY_CODES": "currency_codes",  # ISO 4217
+    "PERSON_TABLE_WORDS": "person_table_words",  # table names whose rows are people
+    "DATE_WORDS": "date_words",  # words that make a column name an event's date
+    "CJK_SURNAMES": "cjk_surnames",  # Chinese, Korean and Japanese family names, unfolded
 }
 _DERIVED = ("PERSON_NAME_TOKENS", "PERSON_OR_TITLE_TOKENS", "CITY_SUFFIXES", "STREET_SUFFIXES")
 
@@ -100,7 +105,26 @@ def name_tokens(value: str) -> list[str]:
 
 def person_token_hit(value: str) -> bool:
     tokens = _load()["PERSON_NAME_TOKENS"]
-    return any(t in tokens for t in name_tokens(value))
+    return any(t in tokens for t in name_tokens(value)) or cjk_name_hit(value)
+
+
+def _cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7a3" or "\u3040" <= ch <= "\u30ff"
+
+
+def cjk_text(text: str) -> bool:
+    """Whether ``text`` is written in Chinese, Japanese or Korean characters only."""
+    return bool(text) and all(map(_cjk, text))
+
+
+def cjk_name_hit(value: str) -> bool:
+    """A Chinese or Korean name written without a space (梁鑫, 홍정훈): a known family name
+    first, then one to three characters."""
+    text = value.strip()
+    if not 2 <= len(text) <= 4 or not all(map(_cjk, text)):
+        return False
+    surnames = _load()["CJK_SURNAMES"]
+    return text[:1] in surnames or (len(text) >= 3 and text[:2] in surnames)
 
 
 def lookup(dictionary: str, value: str) -> bool:

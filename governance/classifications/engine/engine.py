@@ -7,7 +7,11 @@ threshold lives.
 
 Scoring: a rule confidence is computed per info type from the values (share of non-null values
 matching the type's patterns and passing its validator or dictionary) and the column name; when a
-model is present its probability is blended with the rule confidence.
+model is present its probability for the type, read against its probability of "not sensitive",
+is blended with the rule confidence. A type's context check (:mod:`.context`: a birth date's
+name, neighbours and spread, a country code that is a language) may then cap it. Only the types
+the column's values or name point at, or the model gives a chance, are scored: the cost of a
+column does not grow with the size of the library.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .columns import ColumnInput
+from .contained import Containment, find_contained
+from .context import CONTEXT_CAP, CONTEXT_CHECKS
 from .features import ColumnAnalysis, CompiledSpec, Library, TypeEvidence, analyze
 from .infotypes import STRING, SYSTEM_INFO_TYPES, WEAK, InfoTypeSpec
 from .masking import mask_value
+from .model import NONE_LABEL
 
 if TYPE_CHECKING:
     from .model import Model
@@ -30,6 +37,7 @@ DECISION_THRESHOLD = 0.5  # a candidate below this is a suggestion, not a classi
 NAME_ONLY_CONFIDENCE = 0.62  # name matches and there is no value to contradict it
 NAME_AGREEMENT = 0.85  # how much of the remaining doubt a matching column name removes
 MODEL_WEIGHT = 0.75  # blend: confidence = w * model probability + (1 - w) * rule confidence
+MIN_AGAINST = 0.5  # the model's probability of a type is read against that of "not sensitive"
 MIN_REPORTED = 0.05  # candidates below this confidence are not listed
 MAX_EVIDENCE = 3
 
@@ -117,6 +125,7 @@ class Engine:
         self.model_weight = model_weight
         self.max_candidates = max_candidates
         self._model_codes: tuple[str, ...] | None = model.feature_codes if model else None
+        self._model_classes: frozenset[str] = frozenset(model.classes) if model else frozenset()
 
     # -- public API --------------------------------------------------------------------------
 
@@ -128,6 +137,7 @@ class Engine:
             column.values,
             column.table,
             model_codes=self._model_codes,
+            siblings=column.siblings,
         )
 
     def classify(self, column: ColumnInput) -> list[Candidate]:
@@ -148,6 +158,25 @@ class Engine:
     def decide(self, candidates: Sequence[Candidate]) -> Candidate | None:
         return decide(candidates, self.decision_threshold)
 
+    def contained(
+        self, column: ColumnInput, candidates: Sequence[Candidate] | None = None
+    ) -> list[Containment]:
+        """Personal data inside ``column``'s free text (an e-mail in a notes column), by type.
+
+        A separate result from the column's type: ``candidates`` (its classification) tell
+        which type the column is, and that one is not reported as contained.
+        """
+        decision = self.decide(candidates) if candidates else None
+        return find_contained(column, {decision.info_type} if decision else set())
+
+    def contained_many(
+        self, columns: Sequence[ColumnInput], results: Sequence[Sequence[Candidate]] | None = None
+    ) -> list[list[Containment]]:
+        """:meth:`contained` for each column (``results``: their ``classify_many`` answer)."""
+        if results is None:
+            return [self.contained(c) for c in columns]
+        return [self.contained(c, r) for c, r in zip(columns, results, strict=True)]
+
     # -- scoring -------------------------------------------------------------------------------
 
     def _candidates(
@@ -158,11 +187,34 @@ class Engine:
         scored: list[tuple[float, str, CompiledSpec, float, float | None]] = []
         evidence, name_hits, non_null = an.evidence, an.name_hits, an.non_null
         floor = MIN_REPORTED / w if w else float("inf")  # least model probability worth a look
-        for cs in self.library.compiled:
-            ev = evidence[cs.index]
+        # the types worth scoring: those the values or the name point at, and those the model
+        # gives a probability that could make them a candidate (never the whole library)
+        library = self.library
+        indices = set(an.touched) | name_hits
+        p_none = probs.get(NONE_LABEL, 0.0) if probs is not None else 0.0
+        if probs is not None:
+            index = library.index
+            indices.update(
+                index[c]
+                for c, p in probs.items()
+                if p >= floor * max(p + p_none, MIN_AGAINST) and c in index
+            )
+        model_classes = self._model_classes
+        vetoes: dict[str, str] = {}  # code -> why its context rules it out
+        for i in sorted(indices):
+            cs = library.compiled[i]
+            ev = evidence[i]
             code = cs.spec.code
-            p = probs.get(code) if probs is not None else None
-            if not ev.matched and not ev.validated and cs.index not in name_hits:
+            p = None
+            if probs is not None and code in model_classes:
+                # the model's word on "this type rather than nothing": its probability against
+                # that of "not sensitive", not diluted by the types it resembles (eleven digits
+                # passing a check are a PESEL, an OIB or a tax id: the values and names decide);
+                # at most doubled, so that a trace of probability stays a trace when the model
+                # is sure the column holds *something*
+                p_type = probs.get(code, 0.0)
+                p = p_type / max(p_type + p_none, MIN_AGAINST) if p_type > 0.0 else 0.0
+            if not ev.matched and not ev.validated and i not in name_hits:
                 # nothing in the name or the values points at this type: only the model can
                 if p is None or p < floor:
                     continue
@@ -172,6 +224,12 @@ class Engine:
             confidence = rule if p is None else w * p + (1.0 - w) * rule
             if cs.checksum and _checksum_veto(cs, ev, non_null):
                 confidence = min(confidence, CHECKSUM_VETO_CAP)
+            check = CONTEXT_CHECKS.get(code)
+            if check is not None and confidence > CONTEXT_CAP:
+                verdict = check(column, an, library)
+                if verdict is not None:
+                    confidence = min(confidence, verdict.cap)
+                    vetoes[code] = verdict.reason
             if confidence >= MIN_REPORTED:
                 scored.append((confidence, code, cs, rule, p))
         scored.sort(key=lambda t: (-t[0], t[1]))
@@ -181,10 +239,15 @@ class Engine:
             ev = an.evidence[cs.index]
             reasons: list[str] = []
             self._rule_score(cs, ev, an, column, reasons)
+            if code in vetoes:
+                reasons.append(vetoes[code])
             if p is None:
                 source = "rule"
             else:
-                reasons.append(f"model {model_version} gives {code} a probability of {p:.2f}")
+                reasons.append(
+                    f"model {model_version} gives {code} a probability of {p:.2f} against "
+                    "not sensitive"
+                )
                 if rule >= 0.3 and p >= 0.3:
                     source = "rule+model"
                 elif p > rule:
@@ -252,7 +315,9 @@ class Engine:
             if why and confidence:
                 reasons.append("no non-null sampled values: decided from the column name only")
         elif value_ok:
-            weak_only = ev.strong_matched < 0.5 * ev.matched
+            # an ambiguous format needs the name to agree; once it does, values passing a check
+            # digit count in full (eleven digits passing the PESEL check, named "pesel")
+            weak_only = ev.strong_matched < 0.5 * ev.matched and not (name_hit and cs.checksum)
             base = spec.value_confidence if not weak_only else min(spec.value_confidence, WEAK)
             base *= 0.85 + 0.15 * min(1.0, ratio)
             confidence = 1.0 - (1.0 - base) * (1.0 - NAME_AGREEMENT) if name_hit else base

@@ -2,8 +2,14 @@
 
 One pass over a column's distinct non-null values does all the pattern work: every value pattern
 of every info type sits in a single RE2 ``Set`` (one linear-time scan per distinct value tells all
-the types it matches). Validators, which are the expensive part, only run for types that matched
-enough values, first on a bounded subsample and on the rest only if that subsample looks right.
+the types it matches), except the ambiguous formats of types that need their name (bare digits,
+random strings): those are matched only in columns whose name points at their type. Validators,
+which are the expensive part, only run for types that matched enough values, first on a bounded
+subsample and on the rest only if that subsample looks right. Only the types a column touched are
+visited afterwards, so that a column's cost does not grow with the number of types.
+
+The column's context (its name's date words, its table, the names of the columns beside it) is
+summed up in :class:`Context`, for the model's features and the engine's context checks.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +28,7 @@ import numpy as np
 import re2
 
 from . import dictionaries as dicts
-from .infotypes import TYPE_FAMILIES, InfoTypeSpec
+from .infotypes import TYPE_FAMILIES, Category, InfoTypeSpec, Sensitivity
 from .patterns import PatternSet, compile_pattern
 from .validators import (
     CHECKSUM_VALIDATORS,
@@ -30,6 +37,7 @@ from .validators import (
     VALIDATOR_LABELS,
     VALIDATORS,
     Validator,
+    parse_date,
 )
 
 # Values that mean "no value" in exports and hand-filled tables, in the spellings people use.
@@ -228,11 +236,16 @@ class Library:
         value_entries: list[tuple[object, str]] = []
         name_entries: list[tuple[object, str]] = []
         excl_entries: list[tuple[object, str]] = []
+        # ambiguous formats that need the column name: matched per named column, not by the set
+        self.name_gated: dict[int, PatternSet] = {}
         for i, spec in enumerate(specs):
             value_entries += [((i, False), p) for p in spec.value_patterns]
-            value_entries += [((i, True), p) for p in spec.weak_value_patterns]
-            name_entries += [(i, p) for p in spec.column_name_patterns]
-            excl_entries += [(i, p) for p in spec.column_name_exclusions]
+            if spec.weak_needs_name and spec.weak_value_patterns:
+                self.name_gated[i] = PatternSet([(i, p) for p in spec.weak_value_patterns])
+            else:
+                value_entries += [((i, True), p) for p in spec.weak_value_patterns]
+            name_entries += [(i, fold_pattern(p)) for p in spec.column_name_patterns]
+            excl_entries += [(i, fold_pattern(p)) for p in spec.column_name_exclusions]
             self.compiled.append(
                 CompiledSpec(
                     spec=spec,
@@ -247,6 +260,24 @@ class Library:
                     checksum=(spec.validator or "") in CHECKSUM_VALIDATORS,
                 )
             )
+        # types examined for every column whatever its values: no pattern to prefilter them
+        self.patternless: tuple[int, ...] = tuple(
+            cs.index for cs in self.compiled if not cs.has_patterns
+        )
+        self.index: dict[str, int] = {code: i for i, code in enumerate(self.codes)}
+        # types whose presence in a table says its rows are people (a name, a gender, an e-mail,
+        # a phone, a national or health number of a person), and the birth date's own
+        self.person_specs = frozenset(
+            cs.index
+            for cs in self.compiled
+            if cs.spec.code in PERSON_ATTRIBUTES
+            or (
+                cs.spec.category in (Category.GOVERNMENT_ID, Category.HEALTH)
+                and cs.spec.sensitivity == Sensitivity.HIGHLY_CONFIDENTIAL
+            )
+        )
+        self.birth_spec: int | None = self.index.get("DATE_OF_BIRTH")
+        self._name_cache: dict[str, frozenset[int]] = {}
         self.values = PatternSet(value_entries)
         self._value_keys: list[tuple[int, bool]] = list(self.values.keys)  # type: ignore[arg-type]
         self.names = _UnanchoredSet(name_entries)
@@ -258,6 +289,29 @@ class Library:
             self.raw_match: Callable[[bytes], list[int] | None] = raw.Match
         else:  # pragma: no cover - other re2 bindings
             self.raw_match = lambda b: self.values.match_indices(b.decode("utf-8"))
+
+    def named(self, name: str) -> frozenset[int]:
+        """The types a column name points at (their patterns match, no exclusion does)."""
+        hits = self._name_cache.get(name)
+        if hits is None:
+            norm = normalize_name(name)
+            hits = frozenset(self.names.match(norm) - self.exclusions.match(norm))
+            if len(self._name_cache) < 50_000:
+                self._name_cache[name] = hits
+        return hits
+
+    def sibling_context(self, siblings: Sequence[str]) -> dict[str, Any]:
+        """How many of ``siblings`` name a person's attribute, and whether one names a birth."""
+        person = 0
+        birth = False
+        for sibling in siblings[:200]:
+            hits = self.named(sibling)
+            if hits:
+                if not self.person_specs.isdisjoint(hits):
+                    person += 1
+                if self.birth_spec in hits:
+                    birth = True
+        return {"sibling_person": person, "sibling_birth": birth}
 
     def feature_layout(self, codes: tuple[str, ...]) -> FeatureLayout:
         """Where each spec's per-type features go in a vector laid out for ``codes``."""
@@ -283,8 +337,8 @@ class FeatureLayout:
 
     ``slots[i]`` is the offset of spec ``i``'s features within the block (-1: the model was
     trained without that type); ``template`` is a whole vector for a column with no evidence
-    (zeros, column check passing) and ``always_valid`` the number of specs such a column
-    satisfies (those with a zero minimum match ratio).
+    (zeros) and ``always_valid`` the number of specs such a column satisfies (those with a zero
+    minimum match ratio).
     """
 
     def __init__(self, library: Library, codes: tuple[str, ...]):
@@ -293,10 +347,6 @@ class FeatureLayout:
         self.slots: list[int] = [position.get(cs.spec.code, -1) for cs in library.compiled]
         head = len(GLOBAL_FEATURES)
         self.template = np.zeros(head + width * len(codes), dtype=np.float32)
-        check = PER_TYPE_FEATURES.index("check")
-        for pos in self.slots:
-            if pos >= 0:
-                self.template[head + pos + check] = 1.0
         self.always_valid = sum(1 for cs in library.compiled if cs.spec.min_match_ratio <= 0.0)
 
 
@@ -319,6 +369,19 @@ class _UnanchoredSet:
             return set()
         idx = self._set.Match(text)
         return {self._keys[i] for i in idx} if idx else set()
+
+
+def fold_pattern(pattern: str) -> str:
+    """A column-name pattern in the form names are matched in (accents and Hangul decomposed).
+
+    Names are folded by :func:`normalize_name`; a pattern written with accented or non-Latin
+    letters gets the same Unicode decomposition, so that it can still match them. ASCII
+    patterns are returned as written (nothing else, in particular not their case, changes).
+    """
+    if pattern.isascii():
+        return pattern
+    decomposed = unicodedata.normalize("NFKD", pattern)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _make_lookup(spec: InfoTypeSpec) -> Callable[[str], bool] | None:
@@ -352,6 +415,19 @@ class ColumnAnalysis:
     name_negative: bool
     name_uninformative: bool
     dense: np.ndarray
+    touched: list[int] = field(default_factory=list)  # specs with evidence, by index
+    values: list[str] = field(default_factory=list)  # the distinct values examined
+    context: Context = field(default_factory=lambda: Context())
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the column's name, table and neighbours say, beyond its own evidence."""
+
+    date_word: bool = False  # its name names a date ("hire date", "datum")
+    table_person: bool = False  # its table holds people ("customers", "patienten")
+    sibling_person: int = 0  # columns beside it that name a person's attribute
+    sibling_birth: bool = False  # a column beside it names a birth date
 
 
 # ------------------------------------------------------------------------------------------------
@@ -389,11 +465,25 @@ GLOBAL_FEATURES: list[str] = (
     + ["hex_only", "digit_and_alpha", "first_name_tok", "last_name_tok", "person_tok_all"]
     + ["org_word", "street_word", "city_dict", "city_affix", "country", "gender", "title_word"]
     + ["date_like", "year_median", "year_std", "year_min", "year_max", "time_nonzero"]
+    + ["date_future"]
     + ["name_uninformative", "name_tokens", "name_negative", "name_len", "name_empty"]
+    + ["name_date_word", "table_person", "sibling_person", "sibling_birth"]
+    + ["named_validated", "named_matched", "named_types", "strong_validated", "shape_failed"]
     + ["max_type_validated", "n_types_validated"]
 )
 _VALUE_BLOCK = 43  # features derived from the values' shape (zeros for an all-null column)
-PER_TYPE_FEATURES = ("strong", "weak", "validated", "name", "excluded", "check")
+# Core types whose column beside a date says the table's rows are people.
+PERSON_ATTRIBUTES = frozenset(
+    {"PERSON_NAME", "GENDER", "EMAIL_ADDRESS", "PHONE_NUMBER", "US_SSN", "UK_NINO",
+     "US_PASSPORT_NUMBER", "PASSPORT_NUMBER"}
+)  # fmt: skip
+# Per info type: the share of values matching a distinctive and only an ambiguous format, the
+# share passing the check (halved when the whole-column check fails), and whether the column
+# name points at it (1; 0.5 when an exclusion says it names a related attribute). The global
+# ``named_*``, ``strong_validated`` and ``shape_failed`` features sum the same evidence up over
+# every type, so that the trees learn "a type is clearly here" once for all types.
+PER_TYPE_FEATURES = ("strong", "weak", "validated", "name")
+_N_EVIDENCE = 7  # the global features computed from the per-type evidence (the last seven)
 
 
 def feature_names(codes: Sequence[str]) -> list[str]:
@@ -426,8 +516,13 @@ def analyze(
     table: str = "",
     *,
     model_codes: Sequence[str] | None = None,
+    siblings: Sequence[str] = (),
 ) -> ColumnAnalysis:
-    """Run every rule over one column and build its feature vector."""
+    """Run every rule over one column and build its feature vector.
+
+    ``siblings`` are the names of the other columns of its table: what they are tells whether a
+    date beside them may be a person's birth date.
+    """
     sampled, counts = clean_values(values)
     distinct_values = list(counts)
     weights = list(counts.values())
@@ -451,11 +546,17 @@ def analyze(
         tokens[-1] in _NEGATIVE_LAST or (len(tokens) > 1 and tokens[0] in _NEGATIVE_FIRST)
     )
     uninformative = not tokens or bool(_UNINFORMATIVE.fullmatch(name_norm))
+    table_norm = normalize_name(table)
+    context = Context(
+        date_word=not dicts.DATE_WORDS.isdisjoint(tokens),
+        table_person=not dicts.PERSON_TABLE_WORDS.isdisjoint(table_norm.split()),
+        **library.sibling_context(siblings),
+    )
 
     # --- one pass of the value pattern set ---
-    strong = [0] * n_specs
+    strong = [0] * n_specs  # (a flat list is cheaper than a dict, even for hundreds of types)
     weak = [0] * n_specs
-    matched_values: list[list[int]] = [[] for _ in range(n_specs)]  # indices into distinct
+    matched_values: dict[int, list[int]] = {}  # indices into distinct_values, matched specs only
     raw_match = library.raw_match
     sigs = library.signatures
     for j, v in enumerate(distinct_values):
@@ -467,24 +568,37 @@ def analyze(
         w = weights[j]
         for i in sig[0]:
             strong[i] += w
-            matched_values[i].append(j)
+            matched_values.setdefault(i, []).append(j)
         for i in sig[1]:
             weak[i] += w
-            matched_values[i].append(j)
+            matched_values.setdefault(i, []).append(j)
 
-    # --- validators / dictionaries, only where plausible ---
-    evidence: list[TypeEvidence] = []
-    for cs in library.compiled:
-        i = cs.index
-        if not matched_values[i] and cs.has_patterns:
-            evidence.append(_NO_EVIDENCE)  # shared, never mutated
-            continue
+    # --- ambiguous formats of the types the column name points at ---
+    gated = library.name_gated
+    for i in name_hits & gated.keys() if gated else ():
+        pattern_set = gated[i]
+        seen = matched_values.get(i)
+        already = set(seen) if seen else ()
+        for j, v in enumerate(distinct_values):
+            if j not in already and pattern_set.match_indices(v):
+                weak[i] += weights[j]
+                matched_values.setdefault(i, []).append(j)
+
+    # --- validators / dictionaries, only where plausible: the types the pattern set matched,
+    # and those without patterns; every other type shares the empty evidence (never mutated),
+    # so the cost of a column does not grow with the number of types in the library ---
+    evidence: list[TypeEvidence] = [_NO_EVIDENCE] * n_specs
+    touched = sorted(matched_values.keys() | set(library.patternless))
+    compiled = library.compiled
+    for i in touched:
+        cs = compiled[i]
+        n_strong, n_weak = strong[i], weak[i]
         ev = TypeEvidence(
-            matched=round((strong[i] + weak[i]) * scale),
-            strong_matched=round(strong[i] * scale),
+            matched=round((n_strong + n_weak) * scale),
+            strong_matched=round(n_strong * scale),
             extrapolated=considered < non_null,
         )
-        idxs = matched_values[i]
+        idxs = matched_values.get(i, [])
         check = cs.validator or cs.lookup
         if cs.lookup is not None and not cs.has_patterns:
             idxs = list(range(len(distinct_values)))  # dictionary-only rule: look every value up
@@ -493,8 +607,8 @@ def analyze(
             ev.validated = ev.matched
             ev.examples = [distinct_values[j] for j in idxs[:3]]
         elif idxs and considered:
-            ratio = (strong[i] + weak[i]) / considered if cs.has_patterns else 1.0
-            strong_ratio = strong[i] / considered if cs.has_patterns else 1.0
+            ratio = (n_strong + n_weak) / considered if cs.has_patterns else 1.0
+            strong_ratio = n_strong / considered if cs.has_patterns else 1.0
             if i in name_hits:
                 plausible = ratio >= PREFILTER_RATIO_NAMED
             elif cs.expensive:
@@ -508,7 +622,7 @@ def analyze(
                 ev.examples = [distinct_values[j] for j in ok_idx[:3]]
                 if cs.column_check is not None and ok_idx:
                     ev.column_check_ok = cs.column_check([distinct_values[j] for j in ok_idx])
-        evidence.append(ev)
+        evidence[i] = ev
 
     dense = _dense_features(
         library,
@@ -526,11 +640,13 @@ def analyze(
         uninformative,
         tokens,
         model_codes,
+        touched,
+        context,
     )
     return ColumnAnalysis(
         name=name,
         name_norm=name_norm,
-        table_norm=normalize_name(table),
+        table_norm=table_norm,
         family=family,
         sampled=sampled,
         non_null=non_null,
@@ -541,6 +657,9 @@ def analyze(
         name_negative=name_negative,
         name_uninformative=uninformative,
         dense=dense,
+        touched=touched,
+        values=distinct_values,
+        context=context,
     )
 
 
@@ -603,6 +722,8 @@ def _dense_features(
     uninformative: bool,
     name_tokens: list[str],
     model_codes: Sequence[str] | None,
+    touched: Sequence[int] = (),
+    context: Context | None = None,
 ) -> np.ndarray:
     f: list[float] = [1.0 if family == fam else 0.0 for fam in TYPE_FAMILIES]
     dl = declared_length(data_type)
@@ -711,50 +832,57 @@ def _dense_features(
         math.log1p(sum(len(t) for t in name_tokens)),
         0.0 if name_tokens else 1.0,
     ]
+    ctx = context or Context()
+    f += [
+        1.0 if ctx.date_word else 0.0,
+        1.0 if ctx.table_person else 0.0,
+        min(1.0, ctx.sibling_person / 3.0),
+        1.0 if ctx.sibling_birth else 0.0,
+    ]
     # per-type rule evidence, in the order the model was trained with: a template row (no
-    # evidence, column check passing) with only the types the column touched filled in
+    # evidence) with only the types the column touched or its name points at filled in
     codes = tuple(model_codes) if model_codes is not None else library.codes
     layout = library.feature_layout(codes)
     out = layout.template.copy()
-    head = len(f)
-    best = 0.0
+    head = len(f) + _N_EVIDENCE
+    best = named_validated = named_matched = strong_validated = shape_failed = 0.0
     n_valid = layout.always_valid
     nn = non_null or 1
     slots = layout.slots
-    width = len(PER_TYPE_FEATURES)
+    named = name_hits - name_excluded
     for i in name_hits:
         pos = slots[i]
         if pos >= 0:
-            out[head + 2 + pos + 3] = 1.0
-    for i in name_excluded:
-        pos = slots[i]
-        if pos >= 0:
-            out[head + 2 + pos + 4] = 1.0
-    for cs in library.compiled:
-        ev = evidence[cs.index]
+            out[head + pos + 3] = 1.0 if i in named else 0.5
+    compiled = library.compiled
+    for i in touched:
+        cs = compiled[i]
+        ev = evidence[i]
         if ev is _NO_EVIDENCE:
             continue
         min_ratio = cs.spec.min_match_ratio
         if min_ratio <= 0.0:
             n_valid -= 1  # counted in ``always_valid``; decided from its evidence below
         validated = ev.validated / nn
+        strong = ev.strong_matched / nn
+        matched = ev.matched / nn
         if validated >= min_ratio and ev.column_check_ok:
             n_valid += 1
-            if validated > best:
-                best = validated
-        pos = slots[cs.index]
+            best = max(best, validated)
+        checked = validated if ev.column_check_ok else 0.5 * validated
+        if i in named:
+            named_validated = max(named_validated, checked)
+            named_matched = max(named_matched, matched)
+        strong_validated = max(strong_validated, min(strong, checked))
+        if cs.checksum and matched >= 0.5:
+            shape_failed = max(shape_failed, matched - validated)
+        pos = slots[i]
         if pos >= 0:
-            k = head + 2 + pos
-            out[k : k + width] = (
-                ev.strong_matched / nn,
-                (ev.matched - ev.strong_matched) / nn,
-                validated,
-                out[k + 3],
-                out[k + 4],
-                1.0 if ev.column_check_ok else 0.0,
-            )
+            k = head + pos
+            out[k : k + 3] = (strong, matched - strong, checked)
+    f += [named_validated, named_matched, float(len(named)), strong_validated, shape_failed]
     f += [best, float(n_valid)]
-    out[: head + 2] = f
+    out[:head] = f
     return out
 
 
@@ -826,7 +954,7 @@ _THIS_YEAR = datetime.date.today().year
 
 def _date_features(dv: list[str]) -> list[float]:
     years: list[int] = []
-    nonzero_time = 0
+    nonzero_time = future = 0
     n = len(dv)
     for v in dv:
         if len(v) >= 8 and v[:4].isdigit() and v[4] in "-/.":
@@ -841,8 +969,10 @@ def _date_features(dv: list[str]) -> list[float]:
             continue
         if 1000 <= y <= 2999:
             years.append(y)
+            if y > _THIS_YEAR or (y == _THIS_YEAR and _after_today(v)):
+                future += 1
     if not years:
-        return [0.0] * 6
+        return [0.0] * 7
     years.sort()
     k = len(years)
     mean = sum(years) / k
@@ -854,4 +984,10 @@ def _date_features(dv: list[str]) -> list[float]:
         (_THIS_YEAR - years[0]) / 50.0,
         (_THIS_YEAR - years[-1]) / 50.0,
         nonzero_time / k,
+        future / k,
     ]
+
+
+def _after_today(value: str) -> bool:
+    parsed = parse_date(value)
+    return parsed is not None and parsed > datetime.date.today()

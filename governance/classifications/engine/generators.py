@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
+from .generators_ids import VARIANTS_IDS, stable_faker
 from .training_data import tables
 
 
@@ -28,7 +29,7 @@ from .training_data import tables
 def _faker(locale: str) -> Any:
     from faker import Faker
 
-    return Faker(locale)
+    return stable_faker(Faker(locale))
 
 
 class Ctx:
@@ -386,7 +387,8 @@ def variant_gender(ctx: Ctx) -> tuple[Gen, bool]:
     weights = [ctx.rng.uniform(0.5, 1.0) for _ in options]
     if len(options) > 2:
         weights[2:] = [w * 0.1 for w in weights[2:]]
-    return (lambda c: c.rng.choices(options, weights)[0]), True
+    coded = all(o.isdigit() for o in options)  # ISO 5218 codes: only a name says "gender"
+    return (lambda c: c.rng.choices(options, weights)[0]), not coded
 
 
 def variant_geo(ctx: Ctx) -> tuple[Gen, bool]:
@@ -529,6 +531,7 @@ VARIANTS: dict[str, Callable[[Ctx], tuple[Gen, bool]]] = {
     "AWS_ACCESS_KEY": variant_aws,
     "VEHICLE_VIN": variant_vin,
     "ICD10_CODE": variant_icd,
+    **VARIANTS_IDS,  # national, tax, bank, health and travel-document numbers; secrets
 }
 
 
@@ -730,6 +733,20 @@ def _sentence(ctx: Ctx) -> Gen:
     return lambda c: c.call("sentence", nb_words=c.rng.randint(4, 14))
 
 
+def _sentence_with_contact(ctx: Ctx) -> Gen:
+    """Notes that now and then mention an e-mail or a phone number (free text, not contacts)."""
+    share = ctx.rng.uniform(0.05, 0.5)
+
+    def gen(c: Ctx) -> str:
+        text = c.call("sentence", nb_words=c.rng.randint(4, 12))
+        if c.rng.random() < share:
+            contact = c.call("email") if c.rng.random() < 0.5 else c.call("phone_number")
+            text = f"{text[:-1]} ({c.rng.choice(('call', 'mail', 'contact'))} {contact})."
+        return text
+
+    return gen
+
+
 def _paragraph(ctx: Ctx) -> Gen:
     return lambda c: c.call("paragraph", nb_sentences=c.rng.randint(1, 3))
 
@@ -819,6 +836,7 @@ _PLAIN: dict[str, Factory] = {
     "company": _company_like_person,
     "job_title": _fixed(lambda c: c.call("job")),
     "sentence": _sentence,
+    "sentence_with_contact": _sentence_with_contact,
     "paragraph": _paragraph,
     "user_agent": _fixed(lambda c: c.call("user_agent")),
     "short_hex": _fixed(

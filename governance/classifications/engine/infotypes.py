@@ -1,113 +1,61 @@
 """The built-in, declarative library of system info types.
 
-An :class:`InfoTypeSpec` is plain data: the Django layer builds the same dataclass for stewards'
-custom rules (with their own patterns, dictionary values and thresholds) and hands the list to
-:class:`~governance.classifications.engine.engine.Engine`.
-
-Column-name patterns are RE2 searches over the *normalised* column name: lower-cased, accents
-folded, camelCase and punctuation split into single spaces (``customerEMail_Addr`` becomes
-``customer e mail addr``), so ``\\b`` marks a word boundary. Value patterns are matched against the
-whole stripped value.
+The core types (contact, network, location, personal and a few identifiers) are declared here;
+national identity, tax, bank, health and travel-document numbers in :mod:`.infotypes_ids` and
+credentials and secrets in :mod:`.infotypes_secrets`. :data:`SYSTEM_INFO_TYPES` gathers them all.
+See :mod:`.spec` for what a spec holds and how names and values are matched.
 """
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
+from .infotypes_ids import ID_INFO_TYPES
+from .infotypes_secrets import SECRET_INFO_TYPES
+from .spec import (
+    BOOLEAN,
+    DATE,
+    DATETIME,
+    DECIMAL,
+    DEFAULT_MIN_MATCH_RATIO,
+    INET,
+    INTEGER,
+    MACADDR,
+    MEDIUM,
+    STRING,
+    STRONG,
+    TYPE_FAMILIES,
+    UUID,
+    WEAK,
+    Category,
+    InfoTypeSpec,
+    Sensitivity,
+)
 
-from .validators import VALIDATORS
+# The spec's names are re-exported: the rest of the engine and the Django layer import them here.
+__all__ = [
+    "BOOLEAN",
+    "CORE_INFO_TYPES",
+    "DATE",
+    "DATETIME",
+    "DECIMAL",
+    "DEFAULT_MIN_MATCH_RATIO",
+    "INET",
+    "INTEGER",
+    "MACADDR",
+    "MEDIUM",
+    "STRING",
+    "STRONG",
+    "SYSTEM_CODES",
+    "SYSTEM_INFO_TYPES",
+    "TYPE_FAMILIES",
+    "UUID",
+    "WEAK",
+    "Category",
+    "InfoTypeSpec",
+    "Sensitivity",
+    "get_spec",
+]
 
-
-class Sensitivity(enum.StrEnum):
-    PUBLIC = "Public"
-    INTERNAL = "Internal"
-    CONFIDENTIAL = "Confidential"
-    HIGHLY_CONFIDENTIAL = "Highly Confidential"
-
-
-class Category(enum.StrEnum):
-    CONTACT = "Contact"
-    FINANCIAL = "Financial"
-    GOVERNMENT_ID = "Government ID"
-    NETWORK = "Network"
-    PERSONAL = "Personal"
-    LOCATION = "Location"
-    HEALTH = "Health"
-    CREDENTIALS = "Credentials"
-    OTHER = "Other"
-
-
-# Data-type families (see ``features.type_family``).
-STRING = "string"
-INTEGER = "integer"
-DECIMAL = "decimal"
-DATE = "date"
-DATETIME = "datetime"
-BOOLEAN = "boolean"
-UUID = "uuid"
-INET = "inet"
-MACADDR = "macaddr"
-TYPE_FAMILIES = (STRING, INTEGER, DECIMAL, DATE, DATETIME, BOOLEAN, UUID, INET, MACADDR, "other")
-
-# Rule confidence of a value-only match, by how distinctive the format is.
-STRONG = 0.92  # checksum-validated or unmistakable format
-MEDIUM = 0.75  # distinctive format without a checksum
-WEAK = 0.35  # ambiguous format: needs the column name (or the model) to agree
-DEFAULT_MIN_MATCH_RATIO = 0.6
-
-
-@dataclass(frozen=True)
-class InfoTypeSpec:
-    """One classification: how to recognise it from a column's name and sampled values.
-
-    ``value_patterns`` are distinctive formats; ``weak_value_patterns`` are ambiguous ones (a bare
-    9-digit number for an SSN) that count as matches but never decide alone. ``validator`` names a
-    check in :data:`~governance.classifications.engine.validators.VALIDATORS`; ``dictionary`` names
-    a built-in word list (``dictionary_values`` adds a steward's own values). ``column_check``
-    names a whole-column condition (e.g. at least two distinct gender values).
-    """
-
-    code: str
-    name: str
-    category: str = Category.OTHER
-    sensitivity: str = Sensitivity.CONFIDENTIAL
-    value_patterns: tuple[str, ...] = ()
-    weak_value_patterns: tuple[str, ...] = ()
-    validator: str | None = None
-    dictionary: str | None = None
-    dictionary_values: frozenset[str] = field(default_factory=frozenset)
-    column_name_patterns: tuple[str, ...] = ()
-    column_name_exclusions: tuple[str, ...] = ()
-    data_types: tuple[str, ...] = (STRING,)
-    min_match_ratio: float = DEFAULT_MIN_MATCH_RATIO
-    value_confidence: float = MEDIUM
-    column_check: str | None = None
-    description: str = ""
-    system: bool = True
-
-    def __post_init__(self) -> None:
-        if not self.code or not self.code.replace("_", "").isalnum():
-            raise ValueError(f"info type code {self.code!r} must be alphanumeric/underscore")
-        if self.validator is not None and self.validator not in VALIDATORS:
-            raise ValueError(f"{self.code}: unknown validator {self.validator!r}")
-        if not 0.0 < self.min_match_ratio <= 1.0:
-            raise ValueError(f"{self.code}: min_match_ratio must be in (0, 1]")
-        if not 0.0 <= self.value_confidence <= 1.0:
-            raise ValueError(f"{self.code}: value_confidence must be in [0, 1]")
-        if isinstance(self.dictionary_values, (list, set, tuple)):
-            object.__setattr__(self, "dictionary_values", frozenset(self.dictionary_values))
-
-    @property
-    def has_value_rules(self) -> bool:
-        return bool(
-            self.value_patterns
-            or self.weak_value_patterns
-            or self.dictionary
-            or self.dictionary_values
-        )
-
-
-SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
+CORE_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
     InfoTypeSpec(
         code="EMAIL_ADDRESS",
         name="Email address",
@@ -637,6 +585,8 @@ SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
         category=Category.PERSONAL,
         sensitivity=Sensitivity.CONFIDENTIAL,
         value_patterns=(r"(?i)\pL[\pL .-]*",),
+        weak_value_patterns=(r"[0129]",),  # ISO 5218 codes, looked for under a gender name
+        weak_needs_name=True,
         validator="gender",
         dictionary="genders",
         column_name_patterns=(
@@ -656,6 +606,7 @@ SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
             r"\bsukupuoli\b",
         ),
         column_name_exclusions=(r"\bgender ?(?:id|ratio|gap|count)\b",),
+        data_types=(STRING, INTEGER),
         value_confidence=MEDIUM,
         column_check="gender_variety",
         description="A person's gender or sex.",
@@ -872,6 +823,7 @@ SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = (
     ),
 )
 
+SYSTEM_INFO_TYPES: tuple[InfoTypeSpec, ...] = CORE_INFO_TYPES + ID_INFO_TYPES + SECRET_INFO_TYPES
 SYSTEM_CODES: tuple[str, ...] = tuple(spec.code for spec in SYSTEM_INFO_TYPES)
 _BY_CODE = {spec.code: spec for spec in SYSTEM_INFO_TYPES}
 

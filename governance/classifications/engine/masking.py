@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 MASK = "*"
 
 
@@ -77,6 +79,38 @@ def _geo(value: str) -> str:
     return "".join(out)
 
 
+def _secret(value: str) -> str:
+    """A secret shows its kind, never its content: a key's header, a URL's scheme and user."""
+    if value.startswith("-----BEGIN "):
+        header = value.split("-----", 2)
+        return f"-----{header[1]}----- " + MASK * 8 if len(header) > 2 else MASK * 8
+    scheme, sep, rest = value.partition("://")
+    if sep and "@" in rest:
+        userinfo, _, host = rest.rpartition("@")
+        user = userinfo.partition(":")[0]
+        return f"{scheme}://{user[:1]}{MASK * 3}:{MASK * 6}@{_mask_chars(host, 1, 0)}"
+    if "=" in value and ";" in value:
+        pairs = [p.partition("=") for p in value.split(";") if p]
+        return ";".join(f"{k}={MASK * 6}" for k, _, _ in pairs) + ";"
+    return value[:4] + MASK * max(4, min(len(value) - 4, 12))
+
+
+# Masking styles a spec may name (``InfoTypeSpec.mask``): how much of the value stays visible.
+MASK_STYLES = {
+    "tail": lambda text: _mask_chars(text, 0, 2),  # identifiers: the last two characters
+    "head": lambda text: _mask_chars(text, 2, 0),  # codes whose end encodes a person's data
+    "secret": _secret,
+    "words": lambda text: " ".join(_mask_chars(word, 1, 0) for word in text.split(" ")),
+}
+
+
+@lru_cache(maxsize=1)
+def _styles_by_code() -> dict[str, str]:
+    from .infotypes import SYSTEM_INFO_TYPES
+
+    return {spec.code: spec.mask for spec in SYSTEM_INFO_TYPES if spec.mask}
+
+
 def mask_value(info_type: str, value: str) -> str:
     """Mask ``value`` for display as evidence of ``info_type``.
 
@@ -86,7 +120,10 @@ def mask_value(info_type: str, value: str) -> str:
     text = value.strip() if isinstance(value, str) else str(value)
     if not text:
         return MASK * 3
-    if info_type == "EMAIL_ADDRESS" and "@" in text:
+    style = _styles_by_code().get(info_type)
+    if style is not None:
+        masked = MASK_STYLES[style](text)
+    elif info_type == "EMAIL_ADDRESS" and "@" in text:
         masked = _email(text)
     elif info_type == "CREDIT_CARD_NUMBER":
         masked = _mask_chars(text, 0, 4)

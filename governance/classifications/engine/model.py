@@ -7,8 +7,11 @@ Two stages:
    learns ``telefon``, ``courriel`` or ``geburtsdatum`` from the generated names, and whatever
    stewards' feedback adds);
 2. an extremely-randomised-trees ensemble over the column's value profile and rule evidence
-   (pattern and validator pass ratios per info type, dictionary hit ratios, character classes,
-   lengths, data type, ...) plus the name model's out-of-fold probabilities.
+   (pattern and validator pass ratios per info type and summed up over all types, dictionary hit
+   ratios, character classes, lengths, data type, the table and neighbouring columns, ...) plus
+   the name model's out-of-fold probabilities. Once fitted it is kept in a compact form
+   (:func:`compact_forest`): split nodes and one sparse matrix of leaf probabilities, so that
+   neither its size nor its prediction time grows with the number of info types.
 
 ``Model.to_bytes()`` / ``Model.from_bytes()`` serialise it (zlib-compressed pickle, loaded with an
 unpickler that only admits numpy/scipy/scikit-learn classes: load bytes that this application
@@ -40,10 +43,11 @@ if TYPE_CHECKING:
 # scikit-learn and SciPy are imported when a model is trained, loaded or used, not with this
 # module: a web or worker process that never classifies does not carry their ~120 MB.
 
-FEATURE_VERSION = "f2"
+FEATURE_VERSION = "f3"
 NONE_LABEL = "__none__"
 _MAGIC = b"PSCM1\n"
 NAME_HASH_FEATURES = 2**14
+MIN_PROBABILITY = 1e-4  # a class below this probability is left out of a column's answer
 
 
 class ModelFormatError(ValueError):
@@ -81,14 +85,19 @@ def _make_vectorizers() -> tuple[HashingVectorizer, HashingVectorizer]:
 
 
 class Model:
-    """A trained classifier: ``predict_proba(analyses)``, {info_type: probability} per column."""
+    """A trained classifier: ``predict_proba(analyses)``, {info_type: probability} per column.
+
+    Each column's dict holds the classes with a probability of at least ``MIN_PROBABILITY``
+    (``NONE_LABEL``'s is that of "not sensitive"); any other class of ``classes`` has (about)
+    zero.
+    """
 
     def __init__(
         self,
         classes: Sequence[str],
         feature_codes: Sequence[str],
         name_model: ComplementNB,
-        tree_model: ExtraTreesClassifier,
+        forest: Forest,
         metadata: dict[str, Any] | None = None,
         trained_at: str | None = None,
         version: str | None = None,
@@ -96,7 +105,7 @@ class Model:
         self.classes: tuple[str, ...] = tuple(classes)
         self.feature_codes: tuple[str, ...] = tuple(feature_codes)
         self.name_model = name_model
-        self.tree_model = tree_model
+        self.forest = forest
         self.metadata: dict[str, Any] = dict(metadata or {})
         self.trained_at: str = trained_at or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds")
         self._name_vec, self._table_vec = _make_vectorizers()
@@ -128,7 +137,7 @@ class Model:
         return np.hstack([dense, name_probs.astype(np.float32)])
 
     def predict_proba(self, analyses: Sequence[ColumnAnalysis]) -> list[dict[str, float]]:
-        """Probabilities per info type (the ``None`` class is left out) for each column."""
+        """Probabilities per class for each column (``NONE_LABEL``: not sensitive)."""
         if not analyses:
             return []
         name_probs = _expand(
@@ -136,14 +145,7 @@ class Model:
             self.name_model.classes_,
             len(self.classes),
         )
-        probs = self.tree_model.predict_proba(self._tree_matrix(analyses, name_probs))
-        labels = [self.classes[int(c)] for c in self.tree_model.classes_]
-        out = []
-        for row in probs:
-            out.append(
-                {lab: float(p) for lab, p in zip(labels, row, strict=True) if lab != NONE_LABEL}
-            )
-        return out
+        return predict_forest(self.forest, self._tree_matrix(analyses, name_probs), self.classes)
 
     # -- training --------------------------------------------------------------------------------
 
@@ -160,13 +162,20 @@ class Model:
         classes = (NONE_LABEL, *codes)
         index = {c: i for i, c in enumerate(classes)}
         analyses = [
-            analyze(library, e.column.name, e.column.data_type, e.column.values, e.column.table)
+            analyze(
+                library,
+                e.column.name,
+                e.column.data_type,
+                e.column.values,
+                e.column.table,
+                siblings=e.column.siblings,
+            )
             for e in examples
         ]
         y = np.array([index[e.label or NONE_LABEL] for e in examples])
         w = np.array([e.weight for e in examples], dtype=np.float64)
         name_vec, table_vec = _make_vectorizers()
-        model = cls(classes, codes, ComplementNB(), ExtraTreesClassifier())
+        model = cls(classes, codes, ComplementNB(), {})
         X_name = model._name_matrix(analyses)
 
         def name_nb() -> ComplementNB:
@@ -181,6 +190,8 @@ class Model:
             oof[np.ix_(te, nb.classes_)] = nb.predict_proba(X_name[te])
         name_model = name_nb().fit(X_name, y, sample_weight=w)
         name_model.feature_count_ = None  # only needed for partial_fit; halves the model size
+        # (classes x hashed n-grams) log-probabilities: single precision is plenty, half the size
+        name_model.feature_log_prob_ = name_model.feature_log_prob_.astype(np.float32)
         X_tree = model._tree_matrix(analyses, oof)
         tree = ExtraTreesClassifier(
             n_estimators=60 if small else 80,
@@ -191,7 +202,7 @@ class Model:
         )
         tree.fit(X_tree, y, sample_weight=w)
         model.name_model = name_model
-        model.tree_model = tree
+        model.forest = compact_forest(tree)
         model.metadata = {
             "feature_version": FEATURE_VERSION,
             "sklearn_version": sklearn.__version__,
@@ -209,7 +220,7 @@ class Model:
             "classes": self.classes,
             "feature_codes": self.feature_codes,
             "name_model": self.name_model,
-            "tree_model": self.tree_model,
+            "forest": self.forest,
             "metadata": self.metadata,
             "trained_at": self.trained_at,
             "feature_version": FEATURE_VERSION,
@@ -245,7 +256,7 @@ class Model:
             state["classes"],
             state["feature_codes"],
             state["name_model"],
-            state["tree_model"],
+            state["forest"],
             state["metadata"],
             state["trained_at"],
             state.get("version"),
@@ -253,6 +264,97 @@ class Model:
 
     def __repr__(self) -> str:
         return f"<Model {self.version} classes={len(self.classes) - 1}>"
+
+
+Forest = dict[str, Any]
+
+
+def compact_forest(trees: ExtraTreesClassifier) -> Forest:
+    """The fitted ensemble in the form the engine predicts with, small and fast.
+
+    A fitted tree keeps a class distribution for each of its nodes: nodes x classes floats,
+    which grows with the number of info types (a hundred types, ~100 MB for the default model)
+    and makes every prediction add up as many values per tree. Only leaves matter and nearly
+    every leaf holds one class: the leaves' distributions become one sparse matrix (global leaf
+    id x class, already divided by the number of trees), and each tree keeps its split nodes
+    only, in a scikit-learn ``Tree`` with a single-class value array, which still routes a
+    column to its leaf in C. A prediction is the sum of its leaves' rows: the same numbers
+    scikit-learn's ``predict_proba`` gives, at a cost that does not grow with the classes.
+    """
+    import scipy.sparse as sp
+    from sklearn.tree._tree import Tree
+
+    routing, offsets = [], []
+    rows, cols, vals = [], [], []
+    n_trees = len(trees.estimators_)
+    offset = 0
+    for estimator in trees.estimators_:
+        tree = estimator.tree_
+        n = tree.node_count
+        leaves = np.flatnonzero(tree.children_left == -1)
+        dist = tree.value[leaves, 0, :]
+        dist = dist / dist.sum(axis=1, keepdims=True)
+        r, c = np.nonzero(dist)
+        rows.append(leaves[r] + offset)
+        cols.append(c)
+        vals.append(dist[r, c] / n_trees)
+        shadow = Tree(tree.n_features, np.array([1], dtype=np.intp), 1)
+        state = tree.__getstate__()
+        shadow.__setstate__(
+            {
+                "max_depth": state["max_depth"],
+                "node_count": n,
+                "nodes": state["nodes"],
+                "values": np.zeros((n, 1, 1), dtype=np.float64),
+            }
+        )
+        routing.append(shadow)
+        offsets.append(offset)
+        offset += n
+    leaf_values = sp.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+        shape=(offset, len(trees.classes_)),
+    )
+    return {
+        "trees": routing,
+        "offsets": np.array(offsets, dtype=np.intp),
+        "leaf_values": leaf_values,
+        "classes": np.asarray(trees.classes_, dtype=np.intp),  # indices into Model.classes
+    }
+
+
+def predict_forest(forest: Forest, X: np.ndarray, classes: Sequence[str]) -> list[dict[str, float]]:
+    """Each row's class probabilities, as {class: probability} of the classes with some.
+
+    A class below ``MIN_PROBABILITY`` is left out (read it as 0): a column's dict holds the
+    handful of classes its leaves name, whatever the number of types.
+    """
+    import scipy.sparse as sp
+
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    trees, offsets = forest["trees"], forest["offsets"]
+    n, k = X.shape[0], len(trees)
+    leaves = np.empty((n, k), dtype=np.intp)
+    for j, tree in enumerate(trees):
+        leaves[:, j] = tree.apply(X) + offsets[j]
+    routed = sp.csr_matrix(
+        (np.ones(n * k), leaves.ravel(), np.arange(0, n * k + 1, k)),
+        shape=(n, forest["leaf_values"].shape[0]),
+    )
+    probs = (routed @ forest["leaf_values"]).tocsr()
+    labels = [classes[int(c)] for c in forest["classes"]]
+    out = []
+    indptr, indices, data = probs.indptr, probs.indices, probs.data
+    for row in range(n):
+        start, end = indptr[row], indptr[row + 1]
+        out.append(
+            {
+                labels[c]: float(p)
+                for c, p in zip(indices[start:end].tolist(), data[start:end].tolist(), strict=True)
+                if p >= MIN_PROBABILITY
+            }
+        )
+    return out
 
 
 def _expand(probs: np.ndarray, present: np.ndarray, n: int) -> np.ndarray:

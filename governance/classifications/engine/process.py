@@ -8,6 +8,7 @@ its stdin and stdout:
 
     ("init", specs, model_bytes)  ->  ("ok", model_version)
     ("classify", [ColumnInput])   ->  ("ok", [[Candidate]])
+    ("classify_contained", [ColumnInput])  ->  ("ok", ([[Candidate]], [[Containment]]))
     EOF                            ->  the helper exits
 
 Sampled values cross the pipe and live only in the two processes' memory, as they do in one. A
@@ -32,6 +33,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+from .contained import Containment
 from .engine import Candidate, ColumnInput, Engine
 from .infotypes import InfoTypeSpec
 
@@ -109,6 +111,12 @@ class EngineProcess:
         """Classify ``columns`` in the helper; the future holds ``classify_many``'s result."""
         return self._io.submit(self._call, ("classify", list(columns)))
 
+    def submit_contained(
+        self, columns: Sequence[ColumnInput]
+    ) -> Future[tuple[list[list[Candidate]], list[list[Containment]]]]:
+        """Classify ``columns`` and find personal data inside their free text, in the helper."""
+        return self._io.submit(self._call, ("classify_contained", list(columns)))
+
     def close(self) -> None:
         """Stop the helper (it exits on end of input) and wait for it briefly."""
         self._io.shutdown(wait=True, cancel_futures=True)
@@ -142,10 +150,14 @@ def serve(stdin: IO[bytes], stdout: IO[bytes]) -> None:
                 gc.collect()
                 gc.freeze()  # the engine lives as long as the helper: keep it out of the GC's way
                 reply: tuple[str, Any] = ("ok", model.version if model else "")
-            elif message[0] == "classify":
+            elif message[0] in ("classify", "classify_contained"):
                 if engine is None:
                     raise RuntimeError("classify before init")
-                reply = ("ok", engine.classify_many(message[1]))
+                results = engine.classify_many(message[1])
+                if message[0] == "classify":
+                    reply = ("ok", results)
+                else:
+                    reply = ("ok", (results, engine.contained_many(message[1], results)))
             else:
                 raise RuntimeError(f"unknown request {message[0]!r}")
         except Exception as exc:  # reported to the caller, which falls back to its own engine

@@ -4,10 +4,14 @@ The project generates its own labelled columns: every info type in many formats 
 many realistic non-sensitive columns (ids, UUIDs, amounts, timestamps, statuses, SKUs, product and
 company names, notes, job titles, user agents, booleans, order numbers, hashes, codes, ...),
 including hard negatives (16-digit order numbers that fail Luhn, IBAN-shaped strings that fail
-mod-97, 17-character serials that fail the VIN check, sensitive-sounding flags and counts such as
-``email_verified`` or ``phone_type``). Columns get dirt: nulls, blanks, placeholder tokens, mixed
-case, stray whitespace, a share of invalid values, and uninformative names (``col_7``,
-``attr3``, ``field_12``) wherever the values alone decide the label.
+mod-97, 17-character serials that fail the VIN check, and for every checksummed national, tax,
+bank and health number of the library look-alikes whose check digits fail; sensitive-sounding
+flags and counts such as ``email_verified`` or ``phone_type``; dotted version numbers, language
+and currency codes, unix times, long numeric ids, notes that mention an e-mail). Columns get
+dirt: nulls, blanks, placeholder tokens, mixed case, stray whitespace, a share of invalid
+values, and uninformative names (``col_7``, ``attr3``, ``field_12``) wherever the values alone
+decide the label. Each column gets neighbours (the names of other columns of its table: person
+attributes in tables of people), which is what makes an unnamed date a birth date or not.
 
 This module assembles the columns; the values come from :mod:`.generators` and the tables
 (locales, column names, table names, kinds of non-sensitive columns) from :mod:`.training_data`.
@@ -37,7 +41,7 @@ from .generators import (
     uninformative_name,
 )
 from .model import Model
-from .training_data import tables
+from .training_data import TrainingTables, tables
 from .validators import VALIDATORS
 
 FeedbackItem = tuple[ColumnInput, Label, float]
@@ -143,11 +147,35 @@ def _locale(rng: random.Random, locales: Sequence[tuple[str, float]]) -> str:
     return locales[0][0]
 
 
+# Kinds of columns that, beside a column, say its table's rows are people.
+PERSON_SIBLINGS = ("PERSON_NAME", "EMAIL_ADDRESS", "PHONE_NUMBER", "GENDER", "STREET_ADDRESS",
+                   "CITY", "POSTAL_CODE", "COUNTRY", "DATE_OF_BIRTH")  # fmt: skip
+
+
+def _siblings(
+    rng: random.Random, t: TrainingTables, personal: bool, label: Label, need_person: bool
+) -> tuple[str, ...]:
+    """Names of the other columns of a generated column's table.
+
+    A table of people holds person attributes beside its other columns; any table holds
+    non-sensitive ones. A column never gets a sibling of its own type, and ``need_person``
+    guarantees one person attribute (an unnamed birth date's only evidence of a person).
+    """
+    names: list[str] = []
+    for k in range(rng.randint(1, 9)):
+        if personal and (rng.random() < 0.45 or (need_person and k == 0)):
+            code = rng.choice([c for c in PERSON_SIBLINGS if c != label])
+            names.append(rng.choice(t.column_names[code]))
+        else:
+            names.append(rng.choice(rng.choice(t.non_sensitive).names))
+    return tuple(names)
+
+
 def generate_examples(
     *,
     seed: int = 0,
     per_type: int = 70,
-    null_columns: int = 1700,
+    null_columns: int = 2400,
     locales: Sequence[tuple[str, float]] | None = None,
     min_values: int = 20,
     max_values: int = 100,
@@ -170,7 +198,8 @@ def generate_examples(
             if label in t.pooled_types and ctx.rng.random() < 0.3:
                 gen = pooled(gen, ctx)  # a few distinct values, repeated (e.g. home cities)
             r = ctx.rng.random()
-            if decidable and r < 0.25:
+            unnamed = decidable and r < 0.25
+            if unnamed:
                 name = uninformative_name(ctx.rng)
             else:
                 name = style_name(ctx.rng.choice(t.column_names[label]), ctx.rng)
@@ -182,7 +211,11 @@ def generate_examples(
                                  invalid_rate=invalid, dirt=True)  # fmt: skip
             typical = t.type_tables.get(label) or t.personal_tables
             table = ctx.rng.choice(typical if ctx.rng.random() < 0.7 else t.other_tables)
-            out.append(Example(ColumnInput(name, dt, values, table=table), label))
+            unnamed_birth = unnamed and label == "DATE_OF_BIRTH"
+            if unnamed_birth:  # only a table of people makes an unnamed date a birth date
+                table = ctx.rng.choice(t.personal_tables)
+            siblings = _siblings(ctx.rng, t, table in t.personal_tables, label, unnamed_birth)
+            out.append(Example(ColumnInput(name, dt, values, table, siblings), label))
         # checksummed identifiers whose check digits all fail are not that identifier
         if label in t.checksum_types:
             for _ in range(max(1, per_type // 12)):
@@ -228,7 +261,8 @@ def generate_examples(
         if dtype.startswith("varchar") and ctx.rng.random() < 0.3:
             dt = ctx.rng.choice(("text", "varchar(255)", "varchar(100)"))
         table = ctx.rng.choice(t.other_tables + t.personal_tables)
-        out.append(Example(ColumnInput(name, dt, values, table=table), None))
+        siblings = _siblings(ctx.rng, t, table in t.personal_tables, None, False)
+        out.append(Example(ColumnInput(name, dt, values, table, siblings), None))
     rng.shuffle(out)
     return out
 

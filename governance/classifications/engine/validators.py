@@ -340,7 +340,7 @@ def valid_birth_date(value: str) -> bool:
     if parsed is None:
         return False
     today = _dt.date.today()
-    return 1900 <= parsed.year <= today.year and parsed <= today
+    return today.year - 110 <= parsed.year <= today.year and parsed <= today
 
 
 _ICD_FIRST = frozenset("ABCDEFGHIJKLMNOPQRSTVWXYZ")
@@ -423,6 +423,8 @@ from . import dictionaries as _dicts  # noqa: E402 - dictionaries do not import 
 
 @register_validator("person_name", "person-name dictionary")
 def valid_person_name(value: str) -> bool:
+    if _dicts.cjk_name_hit(value):
+        return True
     tokens = _dicts.name_tokens(value)
     if not 1 <= len(tokens) <= 5:
         return False
@@ -459,12 +461,19 @@ def valid_street_address(value: str) -> bool:
     )
 
 
+# What Chinese, Japanese and Korean place names end with (city, county, district, town ...).
+_CJK_PLACE_SUFFIXES = (*"市县縣区區都府町村郡镇鎮", "시", "군", "구", "읍", "면")
+
+
 @register_validator("city", "city dictionary and place-name shape")
 def valid_city(value: str) -> bool:
     if len(value) > 80:
         return False
     folded = _dicts.fold(value)
     if folded in _dicts.CITIES:
+        return True
+    text = value.strip()
+    if 2 <= len(text) <= 6 and text.endswith(_CJK_PLACE_SUFFIXES) and _dicts.cjk_text(text[:-1]):
         return True
     tokens = folded.replace("-", " ").split()
     if not 1 <= len(tokens) <= 5 or any(not t.replace(".", "").isalpha() for t in tokens):
@@ -480,9 +489,12 @@ def valid_country(value: str) -> bool:
     return _dicts.country_hit(value)
 
 
-@register_validator("gender", "gender dictionary")
+ISO_5218 = frozenset({"0", "1", "2", "9"})  # not known, male, female, not applicable
+
+
+@register_validator("gender", "gender dictionary (or ISO 5218 code)")
 def valid_gender(value: str) -> bool:
-    return _dicts.gender_hit(value)
+    return value.strip() in ISO_5218 or _dicts.gender_hit(value)
 
 
 # --- whole-column checks ------------------------------------------------------------------------

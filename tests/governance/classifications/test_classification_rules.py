@@ -12,6 +12,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from governance.classifications import services
+from governance.classifications.engine import SYSTEM_INFO_TYPES
 from governance.classifications.models import Classification, ClassifierModel, SensitivityLabel
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,7 @@ def test_label_policy_updates_stored_labels(admin_user):
 def test_load_classifications_is_idempotent():
     call_command("load_classifications")
     call_command("load_classifications")
-    assert Classification.objects.filter(is_system=True).count() == 24
+    assert Classification.objects.filter(is_system=True).count() == len(SYSTEM_INFO_TYPES)
     assert list(SensitivityLabel.objects.values_list("name", flat=True)) == [
         "Public",
         "Internal",

@@ -49,7 +49,7 @@ def test_comments_docstrings_and_layout_do_not_change_it(engine_copy: Path) -> N
     )
     _edit(engine_copy / "generators.py", "def variant_email(", "\n\ndef variant_email(")
     # the data generator does not shape a model (what it writes does)
-    _edit(engine_copy / "build_data.py", "NAMES_PER_LOCALE = 260", "NAMES_PER_LOCALE = 261")
+    _edit(engine_copy / "build_data.py", "NAMES_PER_LOCALE = 500", "NAMES_PER_LOCALE = 501")
     assert fingerprint.compute(engine_copy) == before
 
 

@@ -101,3 +101,14 @@ def test_the_helper_exits_when_its_parent_is_killed(tmp_path) -> None:
     else:
         os.kill(helper_pid, signal.SIGKILL)
         raise AssertionError("the helper outlived its killed parent")
+
+
+def test_the_helper_also_finds_personal_data_inside_free_text(helper, small_model) -> None:
+    notes = column("notes", ["mail me at ann@example.com today", "no contact given"] * 10, "text")
+    results, contained = helper.submit_contained([notes]).result(timeout=60)
+    here = Engine(model=small_model)
+    assert [[c.to_dict() for c in cs] for cs in results] == [
+        [c.to_dict() for c in cs] for cs in here.classify_many([notes])
+    ]
+    assert [c.to_dict() for c in contained[0]] == [c.to_dict() for c in here.contained(notes)]
+    assert contained[0][0].info_type == "EMAIL_ADDRESS" and contained[0][0].share == 0.5
