@@ -66,6 +66,20 @@ UNFOLD = {
         "show_all_applications": True,
         "navigation": [
             {
+                "title": "Racine",
+                "items": [
+                    _item("Workspaces", "groups", "admin:workspaces_workspace_changelist"),
+                    _item("My tasks", "task_alt", "admin:collaboration_my_tasks"),
+                    _item(
+                        "My notifications",
+                        "notifications",
+                        "admin:activity_notification_changelist",
+                    ),
+                    _item("Activity", "timeline", "admin:activity_activityevent_changelist"),
+                    _item("Comments", "forum", "admin:collaboration_comment_changelist"),
+                ],
+            },
+            {
                 "title": "Data sources",
                 "items": [
                     _item("Data sources", "database", "admin:datasources_datasource_changelist"),
