@@ -13,6 +13,8 @@ API_URLCONFS = [
     "governance.datasources.api.urls",
     "governance.scanrules.api.urls",
     "governance.catalog.api.urls",
+    "governance.glossary.api.urls",
+    "governance.lineage.api.urls",
     "governance.scans.api.urls",
     "governance.classifications.api.urls",
     "governance.compliance.api.urls",
@@ -21,6 +23,8 @@ API_URLCONFS = [
     "racine.workspaces.api.urls",
     "racine.activity.api.urls",
     "racine.collaboration.api.urls",
+    "racine.approvals.api.urls",
+    "racine.orchestration.api.urls",
 ]
 app_routes = [path("", include(urlconf)) for urlconf in API_URLCONFS]
 

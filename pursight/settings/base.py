@@ -71,11 +71,16 @@ INSTALLED_APPS = [
     "governance.classifications",
     "governance.scanrules",
     "governance.catalog",
+    "governance.glossary",
+    "governance.lineage",
     "governance.scans",
     "governance.compliance",
     "racine.workspaces",
     "racine.activity",
     "racine.collaboration",
+    "racine.approvals",
+    "racine.orchestration",
+    "django_celery_beat",
 ]
 
 MIDDLEWARE = [
