@@ -1,0 +1,5 @@
+"""Registrations made from :meth:`LineageConfig.ready`."""
+
+
+def connect() -> None:
+    """Connect receivers and fill other apps' registries."""
