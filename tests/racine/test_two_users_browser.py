@@ -37,6 +37,14 @@ WAIT = 20
 SCAN_WAIT = 300
 
 
+# What the board shows, for a failure's message.
+BOARD_STATE = (
+    "return ['wb-pins', 'wb-activity', 'wb-scans'].map(function (id) {"
+    " var n = document.getElementById(id); return id + ': ' + (n ? n.innerText : '-'); })"
+    ".join(' | ')"
+)
+
+
 def _shot(driver: Any, name: str) -> None:
     folder = os.environ.get("PURSIGHT_SHOTS")
     if folder:
@@ -179,15 +187,25 @@ def _login(driver: Any, base: str, username: str, board: str) -> None:
 
 
 def _until(driver: Any, check: Any, what: str, wait: float = WAIT) -> Any:
-    from selenium.common.exceptions import TimeoutException
+    from selenium.common.exceptions import (
+        NoSuchElementException,
+        StaleElementReferenceException,
+        TimeoutException,
+    )
     from selenium.webdriver.support.ui import WebDriverWait
 
+    # The board re-renders its lists on every event: an element found a moment ago may be gone.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
     try:
-        return WebDriverWait(driver, wait, poll_frequency=0.1).until(lambda d: check(d))
+        return WebDriverWait(driver, wait, poll_frequency=0.1, ignored_exceptions=ignored).until(
+            lambda d: check(d)
+        )
     except TimeoutException:
         logs: list[str] = []
         with contextlib.suppress(Exception):  # the console is a clue, not the failure
             logs = [entry["message"] for entry in driver.get_log("browser")]
+        with contextlib.suppress(Exception):
+            logs.append(driver.execute_script(BOARD_STATE))
         raise AssertionError(f"timed out waiting for {what}; console: {logs}") from None
 
 
@@ -203,10 +221,6 @@ def _notes(driver: Any) -> str:
     return driver.execute_script("return document.getElementById('wb-notes').value")
 
 
-@pytest.mark.xfail(
-    reason="Quarantined: a stale element reference under a loaded CI machine (see issue 11 note)",
-    strict=False,
-)
 def test_two_people_on_one_board_see_each_other_live(browser, second_browser, daphne, team) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
@@ -243,18 +257,12 @@ def test_two_people_on_one_board_see_each_other_live(browser, second_browser, da
     assert bob.find_element(By.CSS_SELECTOR, "#wb-threads strong").text  # rendered Markdown
 
     # A scan started by Alice shows its progress on Bob's board.
-    before = {e.get_attribute("data-run") for e in bob.find_elements(By.CSS_SELECTOR, ".wb-run")}
+    def runs(d: Any) -> set[str]:
+        return {e.get_attribute("data-run") for e in d.find_elements(By.CSS_SELECTOR, ".wb-run")}
+
+    before = _until(bob, lambda d: runs(d) or {""}, "the scan list on Bob's board")
     alice.find_element(By.CSS_SELECTOR, "#wb-scan-actions button").click()
-    run = _until(
-        bob,
-        lambda d: [
-            e
-            for e in d.find_elements(By.CSS_SELECTOR, ".wb-run")
-            if e.get_attribute("data-run") not in before
-        ],
-        "the new scan on Bob's board",
-    )[0]
-    run_id = run.get_attribute("data-run")
+    run_id = sorted(_until(bob, lambda d: runs(d) - before, "the new scan on Bob's board"))[0]
     _until(
         bob,
         lambda d: (
@@ -266,8 +274,16 @@ def test_two_people_on_one_board_see_each_other_live(browser, second_browser, da
         "the scan's progress to its end on Bob's board",
         wait=SCAN_WAIT,
     )
-    bar = bob.find_element(By.CSS_SELECTOR, f".wb-run[data-run='{run_id}'] [role=progressbar]")
-    assert bar.get_attribute("aria-valuenow") == "100"
+    _until(
+        bob,
+        lambda d: (
+            d.find_element(
+                By.CSS_SELECTOR, f".wb-run[data-run='{run_id}'] [role=progressbar]"
+            ).get_attribute("aria-valuenow")
+            == "100"
+        ),
+        "a full progress bar",
+    )
 
     # A task Alice adds for Bob appears on his board.
     alice.find_element(By.ID, "wb-task-title").send_keys("Review the customers table")
