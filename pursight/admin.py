@@ -123,6 +123,8 @@ class GateMixin:
 class PurSightModelAdmin(GateMixin, ModelAdmin):
     list_per_page = 50
     show_full_result_count = False
+    # Under the form: the panels other apps register (pursight.admin_extensions.object_panels).
+    change_form_outer_after_template = "admin/pursight/object_panels.html"
 
     def save_service(
         self, request: HttpRequest, obj: models.Model, form: Any, change: bool

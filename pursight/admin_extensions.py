@@ -83,3 +83,22 @@ class ExtensibleAdminMixin:
                     attr = vars(klass)[name]
                     return attr.__get__(self, type(self)) if hasattr(attr, "__get__") else attr
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+
+# --- Panels under an object's change page ---------------------------------------------------
+#
+# Callables ``(request, obj) -> str | None`` rendered, in registration order, under the change
+# page of every ``PurSightModelAdmin`` object (outside its form: a panel may hold forms of its
+# own). A panel decides for itself which objects it is for (returning None for the others),
+# goes through the permission gate for everything it reads, offers only what the user may do
+# and changes state only by POST. Racine adds the team's panel (who is here, the co-edited
+# description, the conversation); the catalog's asset pages have their own registry
+# (``governance.catalog.extensions.asset_page_panels``), which Racine fills the same way.
+object_panels: Registry[Any] = Registry("object page panels")
+
+
+def render_object_panels(request: Any, obj: Any) -> list[str]:
+    """The HTML of the panels registered for ``obj`` (those with something to show)."""
+    if obj is None or getattr(obj, "pk", None) is None:
+        return []
+    return [html for panel in object_panels if (html := panel(request, obj))]

@@ -13,6 +13,11 @@ Other apps may import this module (never the catalog's ``admin``); see :mod:`pur
     changes, compliance the findings, Racine comments and activity. :func:`render_panel`
     renders a titled table in the pages' style.
 
+``description_editors``
+    Callables ``(request, obj) -> str | None`` that replace the read-only description of an
+    asset page with an editor (Racine's live co-editing): the first that returns HTML is shown
+    in the page's description section. The same rules as panels apply.
+
 ``search_providers``
     :class:`governance.catalog.search.SearchProvider` instances adding a type of result to the
     global search (compliance adds findings and rules; glossary terms and workspaces come the
@@ -37,6 +42,7 @@ AssetPanel = Callable[[HttpRequest, Model], "str | None"]
 
 asset_page_panels: Registry[AssetPanel] = Registry("catalog asset page panels")
 search_providers: Registry[SearchProvider] = Registry("global search providers")
+description_editors: Registry[AssetPanel] = Registry("asset description editors")
 
 
 def render_panel(

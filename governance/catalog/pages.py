@@ -67,6 +67,15 @@ def panels(request: HttpRequest, obj: Any) -> list[str]:
     return [html for panel in extensions.asset_page_panels if (html := panel(request, obj))]
 
 
+def description_editor(request: HttpRequest, obj: Any) -> str:
+    """The description as an editor registered in ``extensions.description_editors`` offers it
+    (the first that answers), or "" for the page's own read-only text."""
+    for editor in extensions.description_editors:
+        if html := editor(request, obj):
+            return html
+    return ""
+
+
 def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
     """Redirect to the form's ``next`` (a local URL only), else ``fallback``."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -151,6 +160,7 @@ def table_page(admin_site: AdminSite, request: HttpRequest, object_id: Any) -> T
         source_url=extensions.asset_url("source", table.datasource_id),
         here=request.get_full_path(),
         panels=panels(request, table),
+        description_editor=description_editor(request, table),
     )
     return TemplateResponse(request, "catalog/table_page.html", context)
 
@@ -188,6 +198,7 @@ def column_page(admin_site: AdminSite, request: HttpRequest, object_id: Any) -> 
         source_url=extensions.asset_url("source", column.datasource_id),
         here=request.get_full_path(),
         panels=panels(request, column),
+        description_editor=description_editor(request, column),
     )
     return TemplateResponse(request, "catalog/column_page.html", context)
 
@@ -278,6 +289,7 @@ def source_page(admin_site: AdminSite, request: HttpRequest, object_id: Any) -> 
         + f"?datasource__id__exact={source.pk}&status__exact=suggested",
         here=request.get_full_path(),
         panels=panels(request, source),
+        description_editor=description_editor(request, source),
     )
     return TemplateResponse(request, "catalog/source_page.html", context)
 

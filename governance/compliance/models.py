@@ -294,6 +294,10 @@ class Finding(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     due_date = models.DateField(null=True, blank=True)
+    description = models.TextField(
+        blank=True,
+        help_text="The team's notes on this finding: context, impact, the remediation plan.",
+    )
     justification = models.TextField(blank=True, help_text="Why the risk is accepted.")
     risk_expires_on = models.DateField(null=True, blank=True)
     reason = models.TextField(blank=True, help_text="Why this is a false positive.")

@@ -13,7 +13,13 @@ from django import forms
 from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -145,7 +151,37 @@ class CommentAdmin(ObjectActionsMixin, PurSightModelAdmin):
             self.admin_site.admin_view(self.reply_view),
             name="collaboration_comment_reply",
         )
-        return [reply, *super().get_urls()]
+        start = path(
+            "start/",
+            self.admin_site.admin_view(self.start_view),
+            name="collaboration_comment_start",
+        )
+        return [reply, start, *super().get_urls()]
+
+    def start_view(self, request: HttpRequest) -> HttpResponse:
+        """Start a conversation about an object (a POST from the team panel of its page); back
+        to that page. A hidden or missing object gets one answer, and nothing is written."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        back = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            back = reverse("admin:index")
+        try:
+            target = services.resolve_target(
+                actor=request.user,
+                target_type=request.POST.get("target_type", ""),
+                target_id=request.POST.get("target_id"),
+            )
+            services.create_comment(
+                actor=request.user, target=target, body=request.POST.get("body", "")
+            )
+        except (ValidationError, permissions.PermissionDenied) as exc:
+            _report_errors(self, request, exc)
+            return HttpResponseRedirect(back)
+        self.message_user(request, "Comment posted.", messages.SUCCESS)
+        return HttpResponseRedirect(f"{back.split('#')[0]}#team")
 
     def change_view(
         self,

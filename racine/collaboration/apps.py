@@ -41,6 +41,17 @@ class CollaborationConfig(AppConfig):
         documents.register_defaults()
         coedit.register()
 
+        # Their rows go with the objects they are about.
+        from . import signals
+
+        signals.connect()
+
+        # The team's panel (presence, co-edited description, conversation) under objects'
+        # pages.
+        from . import panel
+
+        panel.register()
+
         # ``manage.py demo`` creates a workspace after its scan.
         from governance.scans.extensions import demo_steps
 

@@ -38,6 +38,7 @@ from .findings import (
     check_transition_input,
     transition_finding,
 )
+from .notes import describe_finding
 from .overview import dashboard
 from .reports import build_report, report_findings, request_report, visible_reports
 from .runs import RuleOutcome, Summary, evaluate, evaluate_framework, summarize
@@ -58,6 +59,7 @@ __all__ = [
     "check_transition_input",
     "dashboard",
     "delete_object",
+    "describe_finding",
     "evaluate",
     "evaluate_framework",
     "may_use_test_bench",

@@ -201,12 +201,17 @@ def _save_source_description(actor: Any, source: Any, text: str) -> Any:
     return source
 
 
+def _save_finding_description(actor: Any, finding: Any, text: str) -> Any:
+    from governance.compliance import services as compliance
+
+    return compliance.describe_finding(actor=actor, finding=finding, description=text)
+
+
 def register_defaults() -> None:
     """The co-editable texts of Racine and governance (from ``CollaborationConfig.ready``).
 
-    Findings have no description or notes field (their free texts, a risk acceptance's
-    justification and a false positive's reason, belong to their status transitions), so
-    they are not co-editable until a field is added: then one entry here."""
+    A finding's description is its team's notes; its other free texts (a risk acceptance's
+    justification, a false positive's reason) belong to its status transitions."""
     register_field(
         CoeditableField(
             model="workspaces.workspace",
@@ -230,6 +235,14 @@ def register_defaults() -> None:
             field="description",
             refusal=_gate_refusal("change"),  # manage_datasources on its collection
             save=_save_source_description,
+        )
+    )
+    register_field(
+        CoeditableField(
+            model="compliance.finding",
+            field="description",
+            refusal=_gate_refusal("change"),  # manage_compliance on its collection
+            save=_save_finding_description,
         )
     )
 
