@@ -1,7 +1,20 @@
 """Test settings: the same as base, with fast hashing and tasks run by the test itself."""
 
-from .base import *  # noqa: F403
-from .base import env
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+# Under pytest-xdist each worker takes its own Redis database (the given one, then the ones
+# below it), so that two workers' pages, presence, caches and queues never meet. Set before the
+# base settings read REDIS_URL; tests and the processes they start read it from the environment.
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    _parts = urlsplit(os.environ["REDIS_URL"])
+    _db = int(_parts.path.strip("/") or 0)
+    _parts = _parts._replace(path=f"/{(_db - int(_worker[2:])) % 16}")
+    os.environ["REDIS_URL"] = urlunsplit(_parts)
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests call services and task bodies directly; the integration test starts a real worker.
