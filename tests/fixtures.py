@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.server
+import json
+import os
 import socket
 import sqlite3
+import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -171,6 +176,62 @@ def closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a server a test starts: this one without the settings of the test
+    session's own database, broker and PurSight options, plus ``extra``."""
+    own = ("CELERY_", "REDIS_", "DATABASE_", "PURSIGHT_", "DJANGO_")
+    return {**{k: v for k, v in os.environ.items() if not k.startswith(own)}, **extra}
+
+
+@contextlib.contextmanager
+def running_server(
+    args: list[str],
+    *,
+    port: int,
+    log: Path,
+    env: dict[str, str],
+    announces: bool = False,
+    timeout: float = 60,
+    cwd: Path | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Start ``args`` (a web server on ``port``), wait until it accepts connections, yield, stop.
+
+    With ``announces`` the process first prints one JSON line (the ids of what it created),
+    which is yielded; stderr (and stdout otherwise) goes to ``log``, whose end is the failure's
+    message when the server dies or never listens. Stopped with SIGTERM, killed if it lingers.
+    """
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            args,
+            env=env,
+            stdout=subprocess.PIPE if announces else out,
+            stderr=out if announces else subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            cwd=cwd,
+        )
+        try:
+            said = json.loads(proc.stdout.readline() or "{}") if announces else {}
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                    break
+                except OSError:
+                    assert proc.poll() is None and time.monotonic() < deadline, log.read_text(
+                        errors="replace"
+                    )[-3000:]
+                    time.sleep(0.1)
+            yield said
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):

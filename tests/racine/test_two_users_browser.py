@@ -13,13 +13,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +23,7 @@ from typing import Any
 import pytest
 
 from pursight.testing import require
+from tests.fixtures import closed_port, running_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -52,12 +49,6 @@ def _shot(driver: Any, name: str) -> None:
         driver.save_screenshot(str(Path(folder) / f"{name}.png"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def daphne(tmp_path_factory: Any) -> Iterator[str]:
     """A daphne process serving the ASGI application on the test database; its base URL."""
@@ -68,7 +59,7 @@ def daphne(tmp_path_factory: Any) -> Iterator[str]:
     db = connection.settings_dict
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     url = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    port = _free_port()
+    port = closed_port()
     log = tmp_path_factory.mktemp("daphne") / "daphne.log"
     env = {
         **os.environ,
@@ -78,41 +69,12 @@ def daphne(tmp_path_factory: Any) -> Iterator[str]:
         "PURSIGHT_FILE_SOURCE_ROOTS": str(tmp_path_factory.getbasetemp()),
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "daphne"),
-                "-b",
-                "127.0.0.1",
-                "-p",
-                str(port),
-                "pursight.asgi:application",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if server.poll() is not None:
-                    raise AssertionError(f"daphne exited: {log.read_text()}") from None
-                time.sleep(0.1)
+    args = [str(Path(sys.executable).parent / "daphne"), "-b", "127.0.0.1", "-p", str(port)]
+    app = [*args, "pursight.asgi:application"]
+    with running_server(app, port=port, log=log, env=env, cwd=ROOT):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        errors = [
-            line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line
-        ]
-        assert not errors, log.read_text(errors="replace")[-4000:]
+    errors = [line for line in log.read_text(errors="replace").splitlines() if "Traceback" in line]
+    assert not errors, log.read_text(errors="replace")[-4000:]
 
 
 @pytest.fixture

@@ -11,18 +11,14 @@ gate file, so the page is seen in the middle of the run, then at its end.
 
 from __future__ import annotations
 
-import json
 import os
-import socket
 import sqlite3
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures import closed_port
+from tests.fixtures import closed_port, running_server, server_env
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
@@ -51,12 +47,7 @@ def server(tmp_path, settings):
     cache = Path(settings.PURSIGHT_CLASSIFIER["CACHE_DIR"])
     cache.mkdir(parents=True, exist_ok=True)
     (var / "classifier").symlink_to(cache, target_is_directory=True)
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CELERY_", "REDIS_", "DATABASE_", "PURSIGHT_", "DJANGO_"))
-    }
-    env.update(
+    env = server_env(
         DJANGO_SETTINGS_MODULE="pursight.settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'console.sqlite3'}",
         PURSIGHT_VAR_DIR=str(var),
@@ -66,42 +57,17 @@ def server(tmp_path, settings):
         DEBUG="1",
     )
     port, gate = closed_port(), tmp_path / "go"
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(HERE / "live_server.py"),
-            str(port),
-            str(_target(tmp_path / "w.db")),
-            str(gate),
-        ],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        ids = json.loads(proc.stdout.readline() or "{}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    tmp_path / "server.log"
-                ).read_text()[-3000:]
-                time.sleep(0.2)
+    args = [
+        sys.executable,
+        str(HERE / "live_server.py"),
+        str(port),
+        str(_target(tmp_path / "w.db")),
+        str(gate),
+    ]
+    with running_server(
+        args, port=port, log=tmp_path / "server.log", env=env, announces=True
+    ) as ids:
         yield {"url": f"http://127.0.0.1:{port}", "gate": gate, **ids}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
 
 
 def test_scan_now_returns_at_once_and_the_run_page_follows_the_scan_live(browser, server):

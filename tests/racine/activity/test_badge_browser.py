@@ -9,17 +9,13 @@ in-memory channel layer; the notifications are made there (a file per mention).
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures import build_shop, closed_port
+from tests.fixtures import build_shop, closed_port, running_server, server_env
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
@@ -29,12 +25,7 @@ HERE = Path(__file__).resolve().parent
 def server(tmp_path):
     var = tmp_path / "var"
     var.mkdir()
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("CELERY_", "REDIS_", "DATABASE_", "PURSIGHT_", "DJANGO_"))
-    }
-    env.update(
+    env = server_env(
         DJANGO_SETTINGS_MODULE="pursight.settings",
         DATABASE_URL=f"sqlite:///{tmp_path / 'console.sqlite3'}",
         PURSIGHT_VAR_DIR=str(var),
@@ -44,36 +35,11 @@ def server(tmp_path):
     port, gates = closed_port(), tmp_path / "gates"
     gates.mkdir()
     build_shop(gates / "shop.sqlite")
-    log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen(
-        [sys.executable, str(HERE / "badge_server.py"), str(port), str(gates)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        ids = json.loads(proc.stdout.readline() or "{}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (
-                    tmp_path / "server.log"
-                ).read_text()[-3000:]
-                time.sleep(0.2)
+    args = [sys.executable, str(HERE / "badge_server.py"), str(port), str(gates)]
+    with running_server(
+        args, port=port, log=tmp_path / "server.log", env=env, announces=True
+    ) as ids:
         yield {"url": f"http://127.0.0.1:{port}", "gates": gates, **ids}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(10)
-        log.close()
 
 
 def test_the_unread_badge_follows_new_notifications_live(browser, server):
