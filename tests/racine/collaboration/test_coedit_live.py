@@ -10,47 +10,20 @@ without ``REDIS_URL``; CI sets it).
 from __future__ import annotations
 
 import base64
-import time
-import uuid
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
 from pursight.core.models import AuditEvent
-from pursight.testing import service_url
 from racine.collaboration import coedit
 from racine.collaboration.services import documents
-from racine.workspaces import presence
 
+from ..sockets import WAIT, connect, next_event, reply
 from .coedit_helpers import Client, build_world
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-WAIT = 5  # seconds a test waits for a message that must come
-
-
-@pytest.fixture(params=["memory", "redis"])
-def layer(request: Any, settings: Any) -> Any:
-    settings.PURSIGHT_PRESENCE_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
-    if request.param == "redis":
-        url = service_url("REDIS_URL")
-        settings.REDIS_URL = url
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "pursight.layers.ResilientRedisChannelLayer",
-                "CONFIG": {"hosts": [url], "prefix": settings.PURSIGHT_PRESENCE_PREFIX},
-            }
-        }
-    else:
-        settings.REDIS_URL = ""
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    yield request.param
-    channel_layers.backends.clear()
-    presence._redis.clear()
 
 
 @pytest.fixture
@@ -63,34 +36,8 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-async def connect(user: Any) -> WebsocketCommunicator:
-    from pursight.asgi import application
-
-    comm = WebsocketCommunicator(
-        application, "/ws/live/", headers=[(b"origin", b"http://127.0.0.1")]
-    )
-    comm.scope["user"] = user
-    connected, _ = await comm.connect()
-    assert connected
-    assert "hello" in await comm.receive_json_from(timeout=WAIT)
-    return comm
-
-
-async def reply(comm: WebsocketCommunicator) -> dict:
-    """The next message that is not a page event (the answer to what the socket sent)."""
-    while True:
-        message = await comm.receive_json_from(timeout=WAIT)
-        if "event" not in message:
-            return message
-
-
 async def event(comm: WebsocketCommunicator, name: str) -> dict:
-    deadline = time.monotonic() + WAIT
-    while True:
-        message = await comm.receive_json_from(timeout=max(0.01, deadline - time.monotonic()))
-        if message.get("event") == name:
-            return message
-        assert "error" not in message, message
+    return await next_event(comm, name, no_errors=True)
 
 
 async def silent(comm: WebsocketCommunicator, seconds: float = 0.4) -> list[dict]:

@@ -11,45 +11,20 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-import uuid
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
-from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from pursight import permissions
-from pursight.testing import service_url
 from racine.workspaces import live, presence
 from racine.workspaces import services as ws_services
 
+from ..sockets import WAIT, communicator, connect, next_event, reply
+
 pytestmark = [pytest.mark.django_db(transaction=True)]
-
-WAIT = 5  # seconds a test waits for an event that must come
-
-
-@pytest.fixture(params=["memory", "redis"])
-def layer(request: Any, settings: Any) -> Any:
-    """The channel layer and the presence store: in memory, or Redis (as in production)."""
-    settings.PURSIGHT_PRESENCE_PREFIX = f"test-{uuid.uuid4().hex[:8]}"
-    if request.param == "redis":
-        url = service_url("REDIS_URL")
-        settings.REDIS_URL = url
-        settings.CHANNEL_LAYERS = {
-            "default": {
-                "BACKEND": "pursight.layers.ResilientRedisChannelLayer",
-                "CONFIG": {"hosts": [url], "prefix": settings.PURSIGHT_PRESENCE_PREFIX},
-            }
-        }
-    else:
-        settings.REDIS_URL = ""
-        settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    channel_layers.backends.clear()
-    yield request.param
-    channel_layers.backends.clear()
-    presence._redis.clear()
 
 
 @pytest.fixture
@@ -82,51 +57,9 @@ def world(make_user, make_collection, grant, make_source, shop_db) -> dict[str, 
     }
 
 
-def communicator(user: Any) -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(
-        _application(), "/ws/live/", headers=[(b"origin", b"http://127.0.0.1")]
-    )
-    comm.scope["user"] = user
-    return comm
-
-
-def _application() -> Any:
-    from pursight.asgi import application
-
-    return application
-
-
-async def connect(user: Any) -> WebsocketCommunicator:
-    comm = communicator(user)
-    connected, _ = await comm.connect()
-    assert connected
-    assert "hello" in await comm.receive_json_from(timeout=WAIT)
-    return comm
-
-
 async def subscribe(comm: WebsocketCommunicator, pk: int, page: str = "workspace") -> dict:
     await comm.send_json_to({"action": "subscribe", "page": page, "id": pk})
     return await reply(comm)
-
-
-async def reply(comm: WebsocketCommunicator) -> dict:
-    """The next message that is not an event (an answer to what the socket sent)."""
-    while True:
-        message = await comm.receive_json_from(timeout=WAIT)
-        if "event" not in message:
-            return message
-
-
-async def next_event(comm: WebsocketCommunicator, name: str, timeout: float = WAIT) -> dict:
-    """The next event called ``name`` (others are skipped)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"no {name} event within {timeout} s")
-        message = await comm.receive_json_from(timeout=left)
-        if message.get("event") == name:
-            return message
 
 
 async def presence_until(comm: WebsocketCommunicator, expected: list[tuple[str, str]]) -> dict:
