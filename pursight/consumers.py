@@ -99,9 +99,12 @@ class TokenBucket:
         return True
 
 
-# Events of a subscribed page are re-checked against the gate at most this often (seconds): a
-# revoked role stops the feed within this time, without a query per event.
-RECHECK_SECONDS = 30.0
+# A subscribed page is checked against the gate again before the first event stamped with a
+# newer gate generation than its last check (``permissions.generation``: bumped by every
+# revocation), so that a revoked user stops receiving at the next event, without a query per
+# event or a timer per socket. The timer remains as a safety net (a revocation the generation
+# missed: a direct database edit, a cache that was away) at most this often (seconds).
+RECHECK_SECONDS = 300.0
 
 
 def _still_visible(user: Any, kind: str, pk: int) -> bool:
@@ -111,6 +114,13 @@ def _still_visible(user: Any, kind: str, pk: int) -> bool:
     if kind in checks:
         return bool(checks[kind](fresh, pk))
     return pages[kind](fresh, pk) is not None
+
+
+def _load_page(kind: str, user: Any, pk: int) -> tuple[int, dict | None]:
+    """A page's initial state for ``user`` and the gate generation it was checked in (read
+    first: a revocation committed meanwhile makes the next event check again)."""
+    generation = permissions.generation()
+    return generation, pages[kind](user, pk)
 
 
 def _is_id(value: Any) -> bool:
@@ -130,8 +140,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         if not (user and user.is_authenticated):
             await self.close(code=4401)
             return
-        # group -> (page kind, id, monotonic time of the last visibility check)
-        self.groups_joined: dict[str, tuple[str, int, float]] = {}
+        # group -> (page kind, id, monotonic time and gate generation of the last check)
+        self.groups_joined: dict[str, tuple[str, int, float, int]] = {}
         self.max_bytes = int(getattr(settings, "PURSIGHT_WS_MAX_MESSAGE_BYTES", 256 * 1024))
         self.bucket = TokenBucket(
             rate=float(getattr(settings, "PURSIGHT_WS_RATE", 20)),
@@ -141,8 +151,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         # scopes are at most RECHECK_SECONDS old.
         self.gate_user = user
         self.gate_checked = time.monotonic()
-        # Each socket re-checks after its own interval (30-45 s): sockets that joined together
-        # do not all queue for the database on the same event.
+        self.gate_generation = await database_sync_to_async(permissions.generation)()
+        # Each socket's safety-net interval is its own (300-450 s): sockets that joined
+        # together do not all queue for the database on the same event.
         self.recheck_after = RECHECK_SECONDS * (1 + random.random() / 2)
         await self.accept()
         name = user.get_full_name() or user.get_username()
@@ -211,7 +222,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 finally:
                     realtime.origin.reset(token)
             return
-        initial = await database_sync_to_async(pages[kind])(self.scope["user"], pk)
+        generation, initial = await database_sync_to_async(_load_page)(kind, self.user, pk)
         if initial is None:  # not visible: the same answer as for a missing object
             await self.send_json({"error": "Not found.", "page": kind, "id": pk})
             return
@@ -226,7 +237,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
                 }
             )
             return
-        self.groups_joined[group] = (kind, pk, time.monotonic())
+        self.groups_joined[group] = (kind, pk, time.monotonic(), generation)
         await self.send_json({"subscribed": {"page": kind, "id": pk}, "data": initial})
         if kind in join_hooks:
             await join_hooks[kind](self, pk)
@@ -247,12 +258,21 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             {"revoked": {"page": kind, "id": pk}, "error": "Your access to this page ended."}
         )
 
-    async def _meets(self, requires: dict | None) -> bool:
+    def _stale(self, checked: float, generation: int, event: dict) -> bool:
+        """Whether a check made at ``checked`` (monotonic) in ``generation`` may be out of date
+        for ``event``: a revocation happened since, or the safety-net interval passed."""
+        stamped = event.get("gen")
+        if isinstance(stamped, int) and stamped > generation:
+            return True
+        return time.monotonic() - checked > self.recheck_after
+
+    async def _meets(self, requires: dict | None, event: dict) -> bool:
         if not requires:
             return True
-        if time.monotonic() - self.gate_checked > self.recheck_after:
+        if self._stale(self.gate_checked, self.gate_generation, event):
             self.gate_user = await database_sync_to_async(_fresh_user)(self.user)
             self.gate_checked = time.monotonic()
+            self.gate_generation = max(self.gate_generation, event.get("gen") or 0)
         ok = permissions.meets(self.gate_user, requires, cached_only=True)
         if ok is None:  # first event needing this scope: resolve it once
             ok = await database_sync_to_async(permissions.meets)(self.gate_user, requires)
@@ -278,21 +298,22 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         joined = self.groups_joined.get(group)
         if joined is None:
             return
-        kind, pk, checked = joined
+        kind, pk, checked, generation = joined
         if event.get("event") == REVOKE_EVENT:  # a control event: never forwarded
             if self.user.pk in (event.get("users") or ()):
                 await self.revoke(kind, pk)
             return
-        if time.monotonic() - checked > self.recheck_after:
-            # Access may have been revoked since the subscription: ask the gate again, for a
+        if self._stale(checked, generation, event):
+            # Access may have been revoked since the last check: ask the gate again, for a
             # freshly loaded user (scopes are cached on the user object).
             if not await database_sync_to_async(_still_visible)(self.user, kind, pk):
                 await self.revoke(kind, pk)
                 return
-            self.groups_joined[group] = (kind, pk, time.monotonic())
+            stamped = max(generation, event.get("gen") or 0)
+            self.groups_joined[group] = (kind, pk, time.monotonic(), stamped)
         if event.get("origin") and event["origin"] == self.channel_name:
             return  # this socket's own change
-        if not await self._meets(event.get("requires")):
+        if not await self._meets(event.get("requires"), event):
             return
         await self.send(text_data=event["text"])  # encoded once by the publisher
 

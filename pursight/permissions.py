@@ -21,6 +21,7 @@ the number of objects or the depth of the tree.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -715,3 +716,71 @@ def meets(user: Any, req: dict[str, Any] | None, *, cached_only: bool = False) -
     if req.get("platform"):
         return s.everything
     return s.contains(req.get("id"))
+
+
+# --- The gate's generation: when did any access last shrink? --------------------------------
+#
+# A live socket re-checks its pages against the gate only when access may have shrunk since its
+# last check, not on a timer for every socket: every revocation (an object permission row
+# deleted, a user leaving a group, an account deactivated) bumps one counter after its commit,
+# the publisher stamps each live event with the counter, and a socket whose last check is older
+# than the stamp checks again before forwarding it. Kept in the cache (Redis when configured,
+# so that every process sees it; in the process otherwise).
+
+GENERATION_KEY = "pursight:gate-generation"
+
+
+def generation() -> int:
+    """The current generation (0 until the first revocation)."""
+    from django.core.cache import cache
+
+    try:
+        return int(cache.get(GENERATION_KEY) or 0)
+    except Exception:  # the cache is away: every socket re-checks on its timer instead
+        return 0
+
+
+def bump_generation() -> None:
+    """Access may have shrunk: after the commit, make live sockets re-check at their next
+    event."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    def bump() -> None:
+        try:
+            if not cache.add(GENERATION_KEY, 1, timeout=None):
+                cache.incr(GENERATION_KEY)
+        except Exception as exc:  # best effort: the sockets' timers are the safety net
+            logging.getLogger(__name__).warning("gate.generation_failed error=%r", exc)
+
+    transaction.on_commit(bump)
+
+
+def _on_revocation(sender: Any, **kwargs: Any) -> None:
+    bump_generation()
+
+
+def _on_membership(sender: Any, action: str = "", **kwargs: Any) -> None:
+    if action in ("post_remove", "post_clear"):
+        bump_generation()
+
+
+def _on_user_saved(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    if not created and not instance.is_active:
+        bump_generation()
+
+
+def connect_generation() -> None:
+    """Bump the generation on every revocation (from the kernel's ``ready()``)."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.signals import m2m_changed, post_delete, post_save
+    from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+    for model in apps.get_models():
+        if issubclass(model, UserObjectPermissionBase | GroupObjectPermissionBase):
+            post_delete.connect(
+                _on_revocation, sender=model, dispatch_uid=f"gate.gen.{model._meta.label}"
+            )
+    user = get_user_model()
+    m2m_changed.connect(_on_membership, sender=user.groups.through, dispatch_uid="gate.gen.grp")
+    post_save.connect(_on_user_saved, sender=user, dispatch_uid="gate.gen.user")

@@ -24,6 +24,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from pursight import permissions
 from pursight.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,9 @@ def envelope(
     origin: str | None = None,
 ) -> dict[str, Any]:
     """The channel-layer message of one event: the client's JSON is encoded here, once, not
-    once per socket; ``sent_at`` (epoch seconds) lets clients measure the fan-out."""
+    once per socket; ``sent_at`` (epoch seconds) lets clients measure the fan-out; ``gen`` is
+    the gate's generation when it was sent (a socket checked before a later revocation checks
+    again before forwarding it)."""
     message = {"page": kind, "id": pk, "event": event, "data": payload, "sent_at": time.time()}
     return {
         "type": "page.event",
@@ -62,6 +65,7 @@ def envelope(
         "text": json.dumps(message),
         "requires": requires,
         "origin": origin,
+        "gen": permissions.generation(),
     }
 
 

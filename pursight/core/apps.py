@@ -10,3 +10,7 @@ class CoreConfig(AppConfig):
         from . import schema, signals  # noqa: F401  (schema registers an extension)
 
         signals.connect()
+
+        from pursight import permissions
+
+        permissions.connect_generation()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
@@ -143,14 +145,30 @@ async def _malformed(user, run, other):
     await comm.disconnect()
 
 
-def test_a_revoked_reader_stops_receiving_events(run_setup, monkeypatch):
+def test_a_revoked_reader_stops_receiving_events_at_the_next_one(run_setup, monkeypatch):
+    """No timer: the revocation bumps the gate's generation, the next event carries it, and
+    only then does the socket ask the gate again (not before, whatever the number of events)."""
+    from pursight import consumers
+
+    checks: list[int] = []
+    original = consumers._still_visible
+
+    def counted(*args: Any) -> bool:
+        checks.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(consumers, "_still_visible", counted)
+    async_to_sync(_revoked)(*run_setup, checks)
+
+
+def test_the_safety_net_timer_checks_again_without_a_revocation(run_setup, monkeypatch):
     from pursight import consumers
 
     monkeypatch.setattr(consumers, "RECHECK_SECONDS", 0.0)
-    async_to_sync(_revoked)(*run_setup)
+    async_to_sync(_revoked)(*run_setup, None)
 
 
-async def _revoked(user, run, other):
+async def _revoked(user, run, other, checks):
     from channels.layers import get_channel_layer
 
     from governance.rbac.models import CollectionUserObjectPermission
@@ -167,15 +185,18 @@ async def _revoked(user, run, other):
     def event(n: int) -> dict:
         return realtime.envelope("scanrun", run.pk, "progress", {"n": n})
 
-    await layer.group_send(group, event(1))
-    assert (await comm.receive_json_from())["data"] == {"n": 1}
+    for n in (1, 2, 3):
+        await layer.group_send(group, event(n))
+        assert (await comm.receive_json_from())["data"] == {"n": n}
+    assert checks in (None, [])  # nothing was revoked: no check
     # The role is revoked: the next event is not delivered; the client is told once.
     await sync_to_async(CollectionUserObjectPermission.objects.filter(user=user).delete)()
-    await layer.group_send(group, event(2))
+    await layer.group_send(group, event(4))
     assert await comm.receive_json_from() == {
         "revoked": {"page": "scanrun", "id": run.pk},
         "error": "Your access to this page ended.",
     }
-    await layer.group_send(group, event(3))
+    assert checks in (None, [1])
+    await layer.group_send(group, event(5))
     assert await comm.receive_nothing(timeout=0.3)
     await comm.disconnect()
