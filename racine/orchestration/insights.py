@@ -1,0 +1,349 @@
+"""Optimisation from history: what the runs of the past say about the runs to come.
+
+Three readings of the scan and workflow history, each with the evidence it rests on, read in a
+constant number of queries whatever the number of sources:
+
+- **Scan frequency** per data source (:func:`frequency_advice`). A run that sampled tables (their
+  scan tokens changed) or saw schema changes observed a change; the changes are taken as a
+  Poisson process: a gap of g hours shows a change with probability 1 - exp(-rate g), so the
+  share of gaps that showed one gives the rate. The advice is the interval within which a
+  change is as likely as not (ln 2 / rate: today's interval when half the runs find changes),
+  bounded to
+  [1 hour, 30 days]: a source that changes every few hours is scanned more often, one that never
+  changed in weeks less often. Advice is given only from enough history (``MIN_RUNS``) and only
+  when it differs from today's interval by a factor of two or more.
+- **Duration** of a queued or running scan (:class:`DurationModel`, :func:`eta_for_runs`):
+  a regression of the log of the duration on the log of the tables and columns the run will
+  read and sample, fitted on the succeeded runs (scikit-learn); a source with its own history
+  is corrected by its own median ratio of actual to predicted. Its error on held-out history is
+  measured by ``bench/eta.py``.
+- **Trends** (:func:`growing_scans`, :func:`failing_steps`): scans whose duration grows
+  (Theil-Sen slope over the last runs, Kendall's tau significant at 5 %, growth of at least half
+  the median over the window) and workflow steps that failed in most of their recent runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import pairwise
+from statistics import median
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from governance.scans.choices import RunState
+from governance.scans.models import ScanRun
+
+#: Runs of a source read for advice (the newest), and the fewest that support one.
+HISTORY_RUNS = 60
+MIN_RUNS = 5
+MIN_HOURS, MAX_HOURS = 1.0, 30 * 24.0
+#: Advice differs from today's interval by at least this factor (else: keep it).
+FACTOR = 2.0
+#: Runs read for a duration trend, and the fewest that make one.
+TREND_RUNS, MIN_TREND_RUNS = 20, 8
+
+
+@dataclass
+class FrequencyAdvice:
+    datasource_id: int
+    current_hours: float | None
+    recommended_hours: float | None
+    evidence: dict[str, Any] = field(default_factory=dict)
+    reason: str = ""
+
+    @property
+    def changes_interval(self) -> bool:
+        return self.recommended_hours is not None
+
+
+def _history(datasource_ids: list[int] | None) -> dict[int, list[ScanRun]]:
+    """Finished runs, newest first, at most ``HISTORY_RUNS`` per source (one query)."""
+    runs = ScanRun.objects.filter(state=RunState.SUCCEEDED, started_at__isnull=False)
+    if datasource_ids is not None:
+        runs = runs.filter(datasource_id__in=datasource_ids)
+    by_source: dict[int, list[ScanRun]] = defaultdict(list)
+    fields = ["id", "datasource_id", "scan_id", "started_at", "finished_at", "tables_seen"]
+    fields += ["columns_seen", "tables_sampled", "tables_added", "tables_changed"]
+    fields += ["tables_removed", "columns_added", "columns_changed", "columns_removed"]
+    for run in runs.order_by("datasource_id", F("started_at").desc()).only(*fields).iterator():
+        kept = by_source[run.datasource_id]
+        if len(kept) < HISTORY_RUNS:
+            kept.append(run)
+    return by_source
+
+
+def observed_change(run: ScanRun) -> bool:
+    """Whether the run saw the source change: tables re-sampled (their scan tokens moved) or
+    schema changes."""
+    drift = (
+        run.tables_added + run.tables_changed + run.tables_removed
+        + run.columns_added + run.columns_changed + run.columns_removed
+    )  # fmt: skip
+    return bool(run.tables_sampled or drift)
+
+
+def _hours(delta: timedelta) -> float:
+    return delta.total_seconds() / 3600
+
+
+def _round_hours(hours: float) -> float:
+    """A schedule people read: whole hours below two days, whole days above."""
+    if hours < 48:
+        return float(max(1, round(hours)))
+    return float(round(hours / 24) * 24)
+
+
+def advise(runs: list[ScanRun], datasource_id: int) -> FrequencyAdvice:
+    """The advice for one source from its runs (newest first). The first run of the history
+    sampled everything (nothing was known before it) and says nothing about change."""
+    runs = sorted(runs, key=lambda r: r.started_at)
+    if len(runs) < MIN_RUNS:
+        return FrequencyAdvice(
+            datasource_id,
+            None,
+            None,
+            {"runs": len(runs)},
+            f"Not enough history yet ({len(runs)} runs; advice needs {MIN_RUNS}).",
+        )
+    gaps = [_hours(b.started_at - a.started_at) for a, b in pairwise(runs)]
+    span = max(_hours(runs[-1].started_at - runs[0].started_at), 1e-6)
+    current = median(gaps)
+    changed = [r for r in runs[1:] if observed_change(r)]
+    evidence = {
+        "runs": len(runs),
+        "days": round(span / 24, 1),
+        "median_interval_hours": round(current, 1),
+        "runs_with_changes": len(changed),
+        "runs_with_schema_changes": sum(
+            1 for r in runs[1:] if r.tables_added + r.tables_removed + r.columns_added > 0
+        ),
+        "share_of_runs_with_changes": round(len(changed) / (len(runs) - 1), 2),
+    }
+    # A gap of g hours shows a change with probability 1 - exp(-rate * g): the share of gaps
+    # that showed one (smoothed, so that "always" and "never" stay finite) gives the rate.
+    observed = (len(changed) + 0.5) / len(gaps) if len(gaps) else 0.5
+    observed = min(observed, (len(gaps) + 0.5) / (len(gaps) + 1))
+    rate = -math.log(1 - observed) / max(current, 1e-6)  # changes per hour
+    evidence["changes_per_day"] = round(rate * 24, 2)
+    ideal = math.log(2) / rate
+    ideal = _round_hours(min(MAX_HOURS, max(MIN_HOURS, ideal)))
+    if current > 0 and 1 / FACTOR < ideal / current < FACTOR:
+        reason = (
+            f"Keep the current rhythm: {len(changed)} of {len(runs) - 1} runs found changes, "
+            f"about what a scan every {_human(current)} catches."
+        )
+        return FrequencyAdvice(datasource_id, current, None, evidence, reason)
+    if ideal < current:
+        reason = (
+            f"Scan more often: {len(changed)} of the last {len(runs) - 1} runs found changes "
+            f"(about {evidence['changes_per_day']} a day), so a scan every {_human(current)} "
+            f"lets changes wait; every {_human(ideal)} catches them half as late."
+        )
+    else:
+        reason = (
+            f"Scan less often: only {len(changed)} of the last {len(runs) - 1} runs found "
+            f"changes in {evidence['days']} days; a scan every {_human(ideal)} instead of "
+            f"every {_human(current)} would have missed nothing for long."
+        )
+    return FrequencyAdvice(datasource_id, current, ideal, evidence, reason)
+
+
+def _human(hours: float) -> str:
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} minutes"
+    if hours < 48:
+        n = round(hours)
+        return "hour" if n == 1 else f"{n} hours"
+    n = round(hours / 24)
+    return "day" if n == 1 else f"{n} days"
+
+
+def frequency_advice(datasource_ids: list[int] | None = None) -> dict[int, FrequencyAdvice]:
+    """Advice for each source with history (all sources, or ``datasource_ids``): one query."""
+    return {pk: advise(runs, pk) for pk, runs in _history(datasource_ids).items()}
+
+
+# --- Durations -----------------------------------------------------------------------------
+
+
+def _features(tables: float, columns: float, sampled: float) -> list[float]:
+    return [math.log1p(tables), math.log1p(columns), math.log1p(sampled)]
+
+
+@dataclass
+class DurationModel:
+    """log(duration) ~ log(tables) + log(columns) + log(sampled tables), plus each source's
+    own correction (the median ratio of its actual to predicted durations)."""
+
+    coefficients: list[float] = field(default_factory=list)
+    intercept: float = 0.0
+    corrections: dict[int, float] = field(default_factory=dict)
+    trained_on: int = 0
+
+    @classmethod
+    def fit(cls, runs: list[ScanRun]) -> DurationModel:
+        from sklearn.linear_model import HuberRegressor
+
+        rows = [r for r in runs if r.duration_seconds and r.duration_seconds > 0]
+        model = cls(trained_on=len(rows))
+        if len(rows) < MIN_RUNS:
+            if rows:
+                model.intercept = math.log(median(r.duration_seconds for r in rows))
+                model.coefficients = [0.0, 0.0, 0.0]
+            return model
+        x = [_features(r.tables_seen, r.columns_seen, r.tables_sampled) for r in rows]
+        y = [math.log(r.duration_seconds) for r in rows]
+        regression = HuberRegressor(max_iter=500).fit(x, y)
+        model.coefficients = [float(c) for c in regression.coef_]
+        model.intercept = float(regression.intercept_)
+        ratios: dict[int, list[float]] = defaultdict(list)
+        for run, target in zip(rows, y, strict=True):
+            ratios[run.datasource_id].append(target - model._raw(run))
+        model.corrections = {
+            pk: float(median(values)) for pk, values in ratios.items() if len(values) >= 2
+        }
+        return model
+
+    def _raw(self, run: Any) -> float:
+        feats = _features(run.tables_seen, run.columns_seen, run.tables_sampled)
+        return self.intercept + sum(c * f for c, f in zip(self.coefficients, feats, strict=True))
+
+    def predict(self, run: Any) -> float | None:
+        """Seconds ``run`` should take (its size: what it saw, or will see, as the last run of
+        its source did), or None without a model."""
+        if not self.coefficients:
+            return None
+        log_seconds = self._raw(run) + self.corrections.get(run.datasource_id, 0.0)
+        return float(math.exp(log_seconds))
+
+
+def train_duration_model(datasource_ids: list[int] | None = None) -> DurationModel:
+    runs = [run for runs in _history(datasource_ids).values() for run in runs]
+    return DurationModel.fit(runs)
+
+
+def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
+    """For queued and running scans: expected seconds in all and the time they should end
+    (``{"seconds", "ends_at", "basis"}``), the size of a queued run taken from its source's
+    last run. A constant number of queries."""
+    runs = list(runs)
+    if not runs:
+        return {}
+    history = _history(None)
+    model = DurationModel.fit([run for rows in history.values() for run in rows])
+    now = timezone.now()
+    found: dict[int, dict[str, Any]] = {}
+    for run in runs:
+        last = (history.get(run.datasource_id) or [None])[0]
+        size = run if run.tables_seen else last
+        if size is None:
+            continue
+        shaped = _Size(run.datasource_id, size.tables_seen, size.columns_seen, size.tables_sampled)
+        seconds = model.predict(shaped)
+        if seconds is None:
+            continue
+        start = run.started_at or now
+        ends = max(now, start + timedelta(seconds=seconds))
+        found[run.pk] = {
+            "seconds": round(seconds, 1),
+            "ends_at": ends,
+            "basis": f"{model.trained_on} past runs",
+        }
+    return found
+
+
+@dataclass
+class _Size:
+    datasource_id: int
+    tables_seen: int
+    columns_seen: int
+    tables_sampled: int
+
+
+# --- Trends --------------------------------------------------------------------------------
+
+
+@dataclass
+class Trend:
+    scan_id: int
+    datasource_id: int
+    runs: int
+    first_seconds: float
+    last_seconds: float
+    slope_seconds_per_run: float
+    p_value: float
+    reason: str
+
+
+def duration_trend(runs: list[ScanRun]) -> Trend | None:
+    """A growing duration in ``runs`` (any order), or None."""
+    from scipy.stats import kendalltau, theilslopes
+
+    runs = sorted((r for r in runs if r.duration_seconds is not None), key=lambda r: r.started_at)[
+        -TREND_RUNS:
+    ]
+    if len(runs) < MIN_TREND_RUNS:
+        return None
+    durations = [r.duration_seconds for r in runs]
+    index = list(range(len(runs)))
+    slope, intercept, _, _ = theilslopes(durations, index)
+    tau, p_value = kendalltau(index, durations)
+    typical = median(durations)
+    growth = slope * (len(runs) - 1)
+    if slope <= 0 or p_value >= 0.05 or tau <= 0 or typical <= 0 or growth < typical / 2:
+        return None
+    first, last = intercept, intercept + growth
+    return Trend(
+        runs[0].scan_id,
+        runs[0].datasource_id,
+        len(runs),
+        round(first, 1),
+        round(last, 1),
+        round(slope, 2),
+        round(float(p_value), 4),
+        f"Duration grew from about {first:.0f} s to {last:.0f} s over the last {len(runs)} runs "
+        f"(+{slope:.1f} s a run; Kendall's tau {tau:.2f}, p = {p_value:.3f}).",
+    )
+
+
+def growing_scans(datasource_ids: list[int] | None = None) -> list[Trend]:
+    """Scans whose duration grows, steepest first (one query)."""
+    by_scan: dict[int, list[ScanRun]] = defaultdict(list)
+    for runs in _history(datasource_ids).values():
+        for run in runs:
+            by_scan[run.scan_id].append(run)
+    trends = [t for runs in by_scan.values() if (t := duration_trend(runs)) is not None]
+    return sorted(trends, key=lambda t: -t.slope_seconds_per_run)
+
+
+def failing_steps(
+    step_runs: QuerySet, *, window: int = 10, at_least: int = 3, share: float = 0.5
+) -> list[dict[str, Any]]:
+    """Workflow steps (by workflow and step key) that failed in at least ``share`` of their
+    last ``window`` runs and at least ``at_least`` times: ``step_runs`` is a queryset of
+    ``StepRun`` rows the viewer may see (one query)."""
+    recent: dict[tuple[int, str], list[str]] = defaultdict(list)
+    rows = step_runs.order_by("-id").values_list("run__workflow_id", "key", "state")
+    for workflow_id, key, state in rows.iterator():
+        states = recent[(workflow_id, key)]
+        if len(states) < window:
+            states.append(state)
+    flagged = []
+    for (workflow_id, key), states in recent.items():
+        failed = sum(1 for s in states if s == "failed")
+        if failed >= at_least and failed / len(states) >= share:
+            flagged.append(
+                {
+                    "workflow_id": workflow_id,
+                    "key": key,
+                    "failed": failed,
+                    "runs": len(states),
+                    "reason": f"Failed in {failed} of its last {len(states)} runs.",
+                }
+            )
+    return sorted(flagged, key=lambda f: (-f["failed"] / f["runs"], -f["failed"]))
