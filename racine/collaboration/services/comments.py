@@ -26,9 +26,10 @@ from django.utils import timezone
 from rest_framework.fields import DateTimeField
 
 from pursight import audit, events, permissions
+from pursight.markdown import plain_text
 from racine.workspaces import live
 
-from ..markdown import plain_text, render
+from ..markdown import render
 from ..models import Comment
 from .targets import (
     StateRefusal,

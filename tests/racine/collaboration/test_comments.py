@@ -17,8 +17,9 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from pursight import permissions
+from pursight.markdown import plain_text
 from racine.collaboration import services
-from racine.collaboration.markdown import plain_text, render
+from racine.collaboration.markdown import render
 from racine.collaboration.models import Comment
 from racine.workspaces.choices import WorkspaceStatus
 
