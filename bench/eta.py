@@ -97,11 +97,13 @@ def main() -> None:
     from django.core.management import call_command
 
     from governance.datasources.services import register_datasource
+    from governance.rbac import services as rbac
     from governance.scans import services as scans
     from governance.scans.models import ScanRun
     from racine.orchestration.insights import DurationModel
 
     call_command("migrate", verbosity=0)
+    collection = rbac.create_collection(actor=None, name="Bench")
     sizes = [int(5 * (150 / 5) ** (i / max(1, args.sources - 1))) for i in range(args.sources)]
     rng.shuffle(sizes)
     started = time.monotonic()
@@ -109,8 +111,10 @@ def main() -> None:
     for i, tables in enumerate(sizes):
         path = work / f"s{i}.sqlite"
         build(path, tables, rng)
-        sources.append((register_datasource(actor=None, name=f"s{i}", kind="sqlite",
-                                            database=str(path)), path))  # fmt: skip
+        source = register_datasource(
+            actor=None, name=f"s{i}", kind="sqlite", database=str(path), collection=collection
+        )
+        sources.append((source, path))
     for run_no in range(args.runs):
         for source, path in sources:
             if run_no:
