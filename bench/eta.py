@@ -8,7 +8,9 @@ Builds ``--sources`` SQLite databases of very different sizes (5 to 150 tables, 
 columns each), registers them and scans each ``--runs`` times for real (in process, as a
 worker does), changing a random share of tables between runs so that some runs re-sample many
 tables and others few. The history is then split in time: the model is fitted on every run but
-the last two of each source, and predicts those (the ETA a queued run would have shown). Prints
+the last two of each source, and predicts those from what was known when they were queued
+(their source's last size and usual share of re-sampled tables: the ETA a queued run shows).
+Prints
 the median and 90th-percentile absolute error, in per cent of the actual duration, beside a
 naive baseline (the duration of the source's previous run).
 
@@ -100,7 +102,7 @@ def main() -> None:
     from governance.rbac import services as rbac
     from governance.scans import services as scans
     from governance.scans.models import ScanRun
-    from racine.orchestration.insights import DurationModel
+    from racine.orchestration.insights import DurationModel, queued_size
 
     call_command("migrate", verbosity=0)
     collection = rbac.create_collection(actor=None, name="Bench")
@@ -128,13 +130,16 @@ def main() -> None:
     for run in runs:
         by_source.setdefault(run.datasource_id, []).append(run)
     train = [r for rows in by_source.values() for r in rows[:-2]]
-    held = [(rows[i - 1], rows[i]) for rows in by_source.values() for i in (-2, -1)]
     model = DurationModel.fit(train)
     errors, naive = [], []
-    for previous, run in held:
-        actual = run.duration_seconds
-        errors.append(abs(model.predict(run) - actual) / actual * 100)
-        naive.append(abs(previous.duration_seconds - actual) / actual * 100)
+    for rows in by_source.values():
+        for i in (len(rows) - 2, len(rows) - 1):
+            run, before = rows[i], rows[:i][::-1]  # what was known when it was queued
+            actual = run.duration_seconds
+            predicted = model.predict(queued_size(before, run.datasource_id))
+            errors.append(abs(predicted - actual) / actual * 100)
+            naive.append(abs(before[0].duration_seconds - actual) / actual * 100)
+    held = errors
     print(
         f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {len(sources)} sources of {min(sizes)}-{max(sizes)} "

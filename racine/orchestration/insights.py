@@ -171,6 +171,14 @@ def frequency_advice(datasource_ids: list[int] | None = None) -> dict[int, Frequ
 # --- Durations -----------------------------------------------------------------------------
 
 
+@dataclass
+class _Size:
+    datasource_id: int
+    tables_seen: int
+    columns_seen: int
+    tables_sampled: int
+
+
 def _features(tables: float, columns: float, sampled: float) -> list[float]:
     return [math.log1p(tables), math.log1p(columns), math.log1p(sampled)]
 
@@ -227,10 +235,22 @@ def train_duration_model(datasource_ids: list[int] | None = None) -> DurationMod
     return DurationModel.fit(runs)
 
 
+def queued_size(history: list[ScanRun], datasource_id: int) -> _Size | None:
+    """What a run of the source will read, as known before it starts: the tables and columns
+    its last run saw, and the median number of tables its later runs re-sampled (the first run
+    of a history samples everything)."""
+    if not history:
+        return None
+    newest = history[0]
+    later = [r.tables_sampled for r in history[:-1]] or [newest.tables_seen]
+    return _Size(datasource_id, newest.tables_seen, newest.columns_seen, int(median(later)))
+
+
 def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
     """For queued and running scans: expected seconds in all and the time they should end
-    (``{"seconds", "ends_at", "basis"}``), the size of a queued run taken from its source's
-    last run. A constant number of queries."""
+    (``{"seconds", "ends_at", "basis"}``). A queued run's size is its source's usual one
+    (:func:`queued_size`); a running run past a tenth of its tables is extrapolated from its
+    own pace. A constant number of queries."""
     runs = list(runs)
     if not runs:
         return {}
@@ -239,30 +259,23 @@ def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
     now = timezone.now()
     found: dict[int, dict[str, Any]] = {}
     for run in runs:
-        last = (history.get(run.datasource_id) or [None])[0]
-        size = run if run.tables_seen else last
-        if size is None:
-            continue
-        shaped = _Size(run.datasource_id, size.tables_seen, size.columns_seen, size.tables_sampled)
-        seconds = model.predict(shaped)
+        if run.started_at and run.tables_total and run.tables_done >= run.tables_total / 10:
+            elapsed = (now - run.started_at).total_seconds()
+            seconds = elapsed * run.tables_total / max(run.tables_done, 1)
+            basis = f"its pace so far ({run.tables_done} of {run.tables_total} tables)"
+        else:
+            size = queued_size(history.get(run.datasource_id, []), run.datasource_id)
+            seconds = model.predict(size) if size is not None else None
+            basis = f"{model.trained_on} past runs"
         if seconds is None:
             continue
         start = run.started_at or now
-        ends = max(now, start + timedelta(seconds=seconds))
         found[run.pk] = {
             "seconds": round(seconds, 1),
-            "ends_at": ends,
-            "basis": f"{model.trained_on} past runs",
+            "ends_at": max(now, start + timedelta(seconds=seconds)),
+            "basis": basis,
         }
     return found
-
-
-@dataclass
-class _Size:
-    datasource_id: int
-    tables_seen: int
-    columns_seen: int
-    tables_sampled: int
 
 
 # --- Trends --------------------------------------------------------------------------------
