@@ -9,7 +9,7 @@ columns each), registers them and scans each ``--runs`` times for real (in proce
 worker does), changing a random share of tables between runs so that some runs re-sample many
 tables and others few. The history is then split in time: the model is fitted on every run but
 the last two of each source, and predicts those from what was known when they were queued
-(their source's last size and usual share of re-sampled tables: the ETA a queued run shows).
+(their source's earlier runs: the ETA a queued run shows).
 Prints
 the median and 90th-percentile absolute error, in per cent of the actual duration, beside a
 naive baseline (the duration of the source's previous run).
@@ -102,7 +102,7 @@ def main() -> None:
     from governance.rbac import services as rbac
     from governance.scans import services as scans
     from governance.scans.models import ScanRun
-    from racine.orchestration.insights import DurationModel, queued_size
+    from racine.orchestration.insights import DurationModel, queued_seconds
 
     call_command("migrate", verbosity=0)
     collection = rbac.create_collection(actor=None, name="Bench")
@@ -136,7 +136,7 @@ def main() -> None:
         for i in (len(rows) - 2, len(rows) - 1):
             run, before = rows[i], rows[:i][::-1]  # what was known when it was queued
             actual = run.duration_seconds
-            predicted = model.predict(queued_size(before, run.datasource_id))
+            predicted = queued_seconds(before, run.datasource_id, model)
             errors.append(abs(predicted - actual) / actual * 100)
             naive.append(abs(before[0].duration_seconds - actual) / actual * 100)
     held = errors

@@ -12,11 +12,12 @@ constant number of queries whatever the number of sources:
   [1 hour, 30 days]: a source that changes every few hours is scanned more often, one that never
   changed in weeks less often. Advice is given only from enough history (``MIN_RUNS``) and only
   when it differs from today's interval by a factor of two or more.
-- **Duration** of a queued or running scan (:class:`DurationModel`, :func:`eta_for_runs`):
-  a regression of the log of the duration on the log of the tables and columns the run will
-  read and sample, fitted on the succeeded runs (scikit-learn); a source with its own history
-  is corrected by its own median ratio of actual to predicted. Its error on held-out history is
-  measured by ``bench/eta.py``.
+- **Duration** of a queued or running scan (:func:`eta_for_runs`): a running scan past a tenth
+  of its tables by its own pace; a queued one by the median of its source's incremental runs,
+  or, for a source without that history, by a regression of the log of the duration on the
+  log of the tables and columns it reads and samples, fitted on all succeeded runs
+  (:class:`DurationModel`, scikit-learn). The error on held-out history is measured by
+  ``bench/eta.py``.
 - **Trends** (:func:`growing_scans`, :func:`failing_steps`): scans whose duration grows
   (Theil-Sen slope over the last runs, Kendall's tau significant at 5 %, growth of at least half
   the median over the window) and workflow steps that failed in most of their recent runs.
@@ -235,21 +236,28 @@ def train_duration_model(datasource_ids: list[int] | None = None) -> DurationMod
     return DurationModel.fit(runs)
 
 
-def queued_size(history: list[ScanRun], datasource_id: int) -> _Size | None:
-    """What a run of the source will read, as known before it starts: the tables and columns
-    its last run saw, and the median number of tables its later runs re-sampled (the first run
-    of a history samples everything)."""
+def queued_seconds(
+    history: list[ScanRun], datasource_id: int, model: DurationModel
+) -> float | None:
+    """What a run of the source should take, as known before it starts (``history``: its
+    finished runs, newest first). Which tables changed is learnt only once it runs, so a source
+    with a history of incremental runs takes their median (the first run of a history samples
+    everything and is left out); a new one is sized by the model from its last run (every table
+    sampled)."""
     if not history:
         return None
+    later = [r.duration_seconds for r in history[:-1] if r.duration_seconds is not None]
+    if len(later) >= 2:
+        return float(median(later))
     newest = history[0]
-    later = [r.tables_sampled for r in history[:-1]] or [newest.tables_seen]
-    return _Size(datasource_id, newest.tables_seen, newest.columns_seen, int(median(later)))
+    sampled = newest.tables_sampled if len(history) == 1 else newest.tables_seen
+    return model.predict(_Size(datasource_id, newest.tables_seen, newest.columns_seen, sampled))
 
 
 def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
     """For queued and running scans: expected seconds in all and the time they should end
-    (``{"seconds", "ends_at", "basis"}``). A queued run's size is its source's usual one
-    (:func:`queued_size`); a running run past a tenth of its tables is extrapolated from its
+    (``{"seconds", "ends_at", "basis"}``). A queued run is timed from its source's history
+    (:func:`queued_seconds`); a running run past a tenth of its tables is extrapolated from its
     own pace. A constant number of queries."""
     runs = list(runs)
     if not runs:
@@ -264,9 +272,9 @@ def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
             seconds = elapsed * run.tables_total / max(run.tables_done, 1)
             basis = f"its pace so far ({run.tables_done} of {run.tables_total} tables)"
         else:
-            size = queued_size(history.get(run.datasource_id, []), run.datasource_id)
-            seconds = model.predict(size) if size is not None else None
-            basis = f"{model.trained_on} past runs"
+            past = history.get(run.datasource_id, [])
+            seconds = queued_seconds(past, run.datasource_id, model)
+            basis = f"{len(past)} past runs of this source" if past else ""
         if seconds is None:
             continue
         start = run.started_at or now

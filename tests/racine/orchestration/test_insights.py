@@ -122,7 +122,7 @@ def test_a_queued_run_gets_an_eta_from_its_source_last_size(source) -> None:
     queued = Run.objects.create(scan=done[0].scan, datasource=source, state="queued")
     eta = insights.eta_for_runs([queued])[queued.pk]
     assert eta["seconds"] == pytest.approx(60, rel=0.1)
-    assert eta["ends_at"] >= timezone.now() and eta["basis"] == "8 past runs"
+    assert eta["ends_at"] >= timezone.now() and eta["basis"] == "8 past runs of this source"
     assert insights.eta_for_runs([]) == {}
 
 
