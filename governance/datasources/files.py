@@ -1,11 +1,13 @@
 """The file access policy of this server, built from the settings.
 
-File-based sources (SQLite) are opened only inside ``PURSIGHT_FILE_SOURCE_ROOTS`` (none by
-default: no file-based source at all) and never inside PurSight's own files: its database files
-(``DATABASES``), its var directory (``VAR_DIR``) and its code (``BASE_DIR``), even when a root
-contains them. The one exception is ``PURSIGHT_DEMO_DIR``, the directory that ``manage.py demo``
-fills with a generated database; it is exempt from the var and code directories (never from the
-database files) only when it lies strictly inside them and holds none of them.
+File-based sources (SQLite databases; directories or files of CSV, TSV, JSON lines and Parquet
+read with DuckDB, whose every file, link target included, is checked too) are opened only inside
+``PURSIGHT_FILE_SOURCE_ROOTS`` (none by default: no file-based source at all) and never inside
+PurSight's own files: its database files (``DATABASES``), its var directory (``VAR_DIR``) and its
+code (``BASE_DIR``), even when a root contains them. The one exception is ``PURSIGHT_DEMO_DIR``,
+the directory that ``manage.py demo`` fills with a generated database; it is exempt from the var
+and code directories (never from the database files) only when it lies strictly inside them and
+holds none of them.
 """
 
 from __future__ import annotations

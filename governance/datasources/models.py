@@ -16,7 +16,7 @@ from django.db import models
 from pursight import crypto
 from pursight.models import GovernedModel
 
-from .choices import DEFAULT_PORTS, SourceKind
+from .choices import DEFAULT_PORTS, FILE_KINDS, SourceKind
 from .connectors import ConnectorError
 from .connectors.registry import connector_class
 from .files import file_access
@@ -44,7 +44,8 @@ class DataSource(GovernedModel):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(65535)]
     )
     database = models.CharField(
-        max_length=500, help_text="Database name, or the file path for SQLite."
+        max_length=500,
+        help_text="Database name; the path of a SQLite file; a directory (or file) of files.",
     )
     username = models.CharField(max_length=150, blank=True)
     password_encrypted = crypto.EncryptedTextField(blank=True, default="", editable=False)
@@ -133,7 +134,7 @@ class DataSource(GovernedModel):
         if self.kind not in SourceKind.values:
             return  # the field's own choice validation reports it
         errors: dict[str, str] = {}
-        if self.kind == SourceKind.SQLITE:
+        if self.kind in FILE_KINDS:
             try:
                 file_access().resolve(self.database or "")
             except ConnectorError as exc:
@@ -151,7 +152,7 @@ class DataSource(GovernedModel):
         try:
             cls = connector_class(self.kind)
             cls.check_options(self.options)
-            if self.kind != SourceKind.SQLITE:
+            if self.kind not in FILE_KINDS:
                 cls.check_file_options(self.options, file_access())
         except ConnectorError as exc:
             errors["options"] = exc.message
@@ -160,7 +161,7 @@ class DataSource(GovernedModel):
 
     @property
     def location(self) -> str:
-        if self.kind == SourceKind.SQLITE:
+        if self.kind in FILE_KINDS:
             return self.database
         port = f":{self.port}" if self.port else ""
         return f"{self.host}{port}/{self.database}"

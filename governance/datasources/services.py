@@ -15,7 +15,7 @@ from django.utils import timezone
 from governance.rbac.models import Collection
 from pursight import audit, permissions
 
-from .choices import SourceKind
+from .choices import FILE_KINDS, SourceKind
 from .connectors import (
     ConnectionParams,
     Connector,
@@ -129,7 +129,7 @@ def _apply_options(source: DataSource, options: Any, *, replace_secrets: bool) -
         try:
             cls = connector_class(source.kind)
             cls.check_options(options)
-            if source.kind != SourceKind.SQLITE:
+            if source.kind not in FILE_KINDS:
                 cls.check_file_options(options, file_access())
         except ConnectorError as exc:
             raise ValidationError({"options": exc.message}) from None
@@ -265,7 +265,7 @@ def public_message(source: DataSource, code: str, message: str) -> str:
     message for every unreachable or wrong-protocol endpoint of a network source, so that
     connection attempts cannot map a network. Authentication and missing-database failures (a
     real database server answered) and file sources keep their own words. For scan errors too."""
-    if source.kind == SourceKind.SQLITE or code not in NETWORK_PROBE_CODES:
+    if source.kind in FILE_KINDS or code not in NETWORK_PROBE_CODES:
         return message
     kind = SourceKind(source.kind).label if source.kind in SourceKind.values else source.kind
     return UNREACHABLE_MESSAGE.format(kind=kind)

@@ -176,6 +176,10 @@ def build_dictionaries() -> dict[str, list[str]]:
         "country_names": countries,
         "country_codes_2": codes2,
         "country_codes_3": codes3,
+        # ISO 3166-1 numeric codes, three digits ("004", "840"): the first word of each line
+        "country_codes_numeric": sorted(
+            w.split()[0] for w in read_words("country_codes_numeric.txt")
+        ),
         "gender_terms": _fold_all(read_words("gender_terms.txt")),
         "gender_weak_terms": _fold_all(read_words("gender_weak_terms.txt")),
         "street_words": street,

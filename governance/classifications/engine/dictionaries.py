@@ -42,6 +42,7 @@ _LISTS: dict[str, str] = {
     "COUNTRY_NAMES": "country_names",
     "COUNTRY_CODES_2": "country_codes_2",
     "COUNTRY_CODES_3": "country_codes_3",
+    "COUNTRY_CODES_NUMERIC": "country_codes_numeric",  # ISO 3166-1 numeric, three digits
     "GENDER_TERMS": "gender_terms",
     "GENDER_WEAK_TERMS": "gender_weak_terms",
     "STREET_WORDS": "street_words",

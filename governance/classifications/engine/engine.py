@@ -27,6 +27,7 @@ from .features import ColumnAnalysis, CompiledSpec, Library, TypeEvidence, analy
 from .infotypes import STRING, SYSTEM_INFO_TYPES, WEAK, InfoTypeSpec
 from .masking import mask_value
 from .model import NONE_LABEL
+from .numeric_codes import NumericCountry, numeric_country
 
 if TYPE_CHECKING:
     from .model import Model
@@ -232,11 +233,39 @@ class Engine:
                     vetoes[code] = verdict.reason
             if confidence >= MIN_REPORTED:
                 scored.append((confidence, code, cs, rule, p))
+        # countries written as ISO numeric codes: no pattern of the Country type reads them
+        special: dict[str, NumericCountry] = {}
+        country = library.index.get("COUNTRY")
+        if country is not None and an.non_null:
+            numeric = numeric_country(column, an, library)
+            best = max((t[0] for t in scored if t[1] == "COUNTRY"), default=0.0)
+            if numeric is not None and numeric.confidence > best:
+                scored = [t for t in scored if t[1] != "COUNTRY"]
+                cs = library.compiled[country]
+                scored.append((numeric.confidence, "COUNTRY", cs, numeric.confidence, None))
+                special["COUNTRY"] = numeric
         scored.sort(key=lambda t: (-t[0], t[1]))
         model_version = self.model.version if self.model is not None else ""
         out: list[Candidate] = []
         for confidence, code, cs, rule, p in scored[: self.max_candidates]:
             ev = an.evidence[cs.index]
+            if code in special:
+                found = special[code]
+                out.append(
+                    Candidate(
+                        info_type=code,
+                        confidence=round(confidence, 4),
+                        source="rule",
+                        reasons=list(found.reasons),
+                        evidence=list(found.evidence),
+                        match_ratio=round(found.validated / an.non_null, 4),
+                        matched=found.matched,
+                        validated=found.validated,
+                        sampled=an.sampled,
+                        rule_confidence=round(confidence, 4),
+                    )
+                )
+                continue
             reasons: list[str] = []
             self._rule_score(cs, ev, an, column, reasons)
             if code in vetoes:

@@ -1,6 +1,6 @@
 """Database connectors behind one interface, registered by kind. Free of Django."""
 
-from . import mysql, postgresql, sqlite  # noqa: F401  (importing registers the connectors)
+from . import duckdb_files, mysql, postgresql, sqlite  # noqa: F401  (importing registers them)
 from .base import (
     ColumnInfo,
     ConnectionParams,

@@ -133,7 +133,7 @@ class ConnectionParams:
     @property
     def where(self) -> str:
         """The target in words: ``host:port``, or the file path for SQLite."""
-        if self.kind == "sqlite":
+        if self.kind in ("sqlite", "files"):
             return self.database
         port = self.port or DEFAULT_PORTS.get(self.kind)
         host = self.host or "localhost"

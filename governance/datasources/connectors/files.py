@@ -66,7 +66,9 @@ class FileAccess:
     def check_syntax(self, path: str) -> None:
         """Refuse what is not a plain absolute file path (before anything is resolved)."""
         if not isinstance(path, str) or not path.strip():
-            raise _invalid("A SQLite source needs the absolute path of a database file.")
+            raise _invalid(
+                "A file-based source needs the absolute path of a database file or directory."
+            )
         if "\x00" in path:
             raise _invalid("The file path contains a NUL character.")
         if path.lower().startswith("file:") or any(c in path for c in "?#"):

@@ -119,7 +119,7 @@ def test_package_imports_without_django() -> None:
 
 
 def test_registry_kinds_aliases_and_unknown_kind() -> None:
-    assert kinds() == ["mysql", "postgresql", "sqlite"]
+    assert kinds() == ["files", "mysql", "postgresql", "sqlite"]
     maria = get_connector(ConnectionParams(kind="mariadb", host="h", database="d"))
     assert isinstance(maria, MySQLConnector) and maria.params.kind == "mysql"
     assert isinstance(get_connector(ConnectionParams("postgres", host="h")), PostgreSQLConnector)
