@@ -1,7 +1,7 @@
-"""Optimisation from history: what the runs of the past say about the runs to come.
+"""What the scan history says about the scans to come (Racine's optimisation from history).
 
-Three readings of the scan and workflow history, each with the evidence it rests on, read in a
-constant number of queries whatever the number of sources:
+Three readings of the runs, each with the evidence it rests on, read in a constant number of
+queries whatever the number of sources:
 
 - **Scan frequency** per data source (:func:`frequency_advice`). A run that sampled tables (their
   scan tokens changed) or saw schema changes observed a change; the changes are taken as a
@@ -18,9 +18,10 @@ constant number of queries whatever the number of sources:
   log of the tables and columns it reads and samples, fitted on all succeeded runs
   (:class:`DurationModel`, scikit-learn). The error on held-out history is measured by
   ``bench/eta.py``.
-- **Trends** (:func:`growing_scans`, :func:`failing_steps`): scans whose duration grows
-  (Theil-Sen slope over the last runs, Kendall's tau significant at 5 %, growth of at least half
-  the median over the window) and workflow steps that failed in most of their recent runs.
+- **Trends** (:func:`growing_scans`): scans whose duration grows (Theil-Sen slope over the last
+  runs, Kendall's tau significant at 5 %, growth of at least half the median over the window).
+
+Workflow steps that fail again and again are read by ``racine.orchestration.insights``.
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ from typing import Any
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from governance.scans.choices import RunState
-from governance.scans.models import ScanRun
+from .choices import RunState
+from .models import ScanRun
 
 #: Runs of a source read for advice (the newest), and the fewest that support one.
 HISTORY_RUNS = 60
@@ -262,7 +263,8 @@ def eta_for_runs(runs: QuerySet | list[ScanRun]) -> dict[int, dict[str, Any]]:
     runs = list(runs)
     if not runs:
         return {}
-    history = _history(None)
+    # Only these sources' history: the panel asks every few seconds.
+    history = _history(sorted({r.datasource_id for r in runs}))
     model = DurationModel.fit([run for rows in history.values() for run in rows])
     now = timezone.now()
     found: dict[int, dict[str, Any]] = {}
@@ -340,31 +342,3 @@ def growing_scans(datasource_ids: list[int] | None = None) -> list[Trend]:
             by_scan[run.scan_id].append(run)
     trends = [t for runs in by_scan.values() if (t := duration_trend(runs)) is not None]
     return sorted(trends, key=lambda t: -t.slope_seconds_per_run)
-
-
-def failing_steps(
-    step_runs: QuerySet, *, window: int = 10, at_least: int = 3, share: float = 0.5
-) -> list[dict[str, Any]]:
-    """Workflow steps (by workflow and step key) that failed in at least ``share`` of their
-    last ``window`` runs and at least ``at_least`` times: ``step_runs`` is a queryset of
-    ``StepRun`` rows the viewer may see (one query)."""
-    recent: dict[tuple[int, str], list[str]] = defaultdict(list)
-    rows = step_runs.order_by("-id").values_list("run__workflow_id", "key", "state")
-    for workflow_id, key, state in rows.iterator():
-        states = recent[(workflow_id, key)]
-        if len(states) < window:
-            states.append(state)
-    flagged = []
-    for (workflow_id, key), states in recent.items():
-        failed = sum(1 for s in states if s == "failed")
-        if failed >= at_least and failed / len(states) >= share:
-            flagged.append(
-                {
-                    "workflow_id": workflow_id,
-                    "key": key,
-                    "failed": failed,
-                    "runs": len(states),
-                    "reason": f"Failed in {failed} of its last {len(states)} runs.",
-                }
-            )
-    return sorted(flagged, key=lambda f: (-f["failed"] / f["runs"], -f["failed"]))

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from governance.scans import history as insights
 from governance.scans.models import ScanRun
-from racine.orchestration import insights
 
 pytestmark = pytest.mark.django_db
 
