@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""How far off is a scan's ETA? The duration model of ``racine.orchestration.insights``
+"""How far off is a scan's ETA? The duration model of ``governance.scans.history``
 measured on held-out history.
 
     .venv/bin/python bench/eta.py [--sources 12] [--runs 6] [--seed 7]
@@ -101,8 +101,8 @@ def main() -> None:
     from governance.datasources.services import register_datasource
     from governance.rbac import services as rbac
     from governance.scans import services as scans
+    from governance.scans.history import DurationModel, queued_seconds
     from governance.scans.models import ScanRun
-    from racine.orchestration.insights import DurationModel, queued_seconds
 
     call_command("migrate", verbosity=0)
     collection = rbac.create_collection(actor=None, name="Bench")

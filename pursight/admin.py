@@ -15,12 +15,18 @@ from django.contrib.admin import RelatedFieldListFilter
 from django.contrib.admin.utils import get_fields_from_path
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    HttpResponseRedirect,
+)
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from unfold.admin import ModelAdmin, TabularInline
 
-from pursight import audit, permissions
+from pursight import audit, changes, permissions
 from pursight.registry import Registry
 
 
@@ -140,6 +146,22 @@ class PurSightModelAdmin(GateMixin, ModelAdmin):
     def save_model(self, request: HttpRequest, obj: models.Model, form: Any, change: bool) -> None:
         self.save_service(request, obj, form, change)
 
+    # A change held for approval (pursight.changes) saves nothing of the form, logs no change
+    # and goes back to the object's page, where "Sent for approval" is shown.
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if changes.pending_of(form.instance) is None:
+            super().save_related(request, form, formsets, change)
+
+    def log_change(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        if changes.pending_of(obj) is None:
+            return super().log_change(request, obj, message)
+        return None
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        if changes.pending_of(obj) is not None:
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
     def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
         audit.record(
             actor=request.user,
@@ -159,7 +181,9 @@ class PurSightModelAdmin(GateMixin, ModelAdmin):
     def call_service(self, request: HttpRequest, func: Any, **kwargs: Any) -> Any:
         """Call a service, turning its validation and permission errors into admin messages."""
         try:
-            return func(actor=request.user, **kwargs)
+            result = func(actor=request.user, **kwargs)
+            # Held for approval: the user was told "Sent for approval"; nothing was done.
+            return None if changes.pending_of(result) is not None else result
         except (ValidationError, permissions.PermissionDenied) as exc:
             text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             self.message_user(request, text, messages.ERROR)
@@ -286,7 +310,7 @@ def client_ip(request: HttpRequest) -> str | None:
 
 admin.site.site_header = "PurSight"
 admin.site.site_title = "PurSight"
-admin.site.index_title = "Home"
+admin.site.index_title = "Main Manager"  # the stewards' landing page (racine.approvals.manager)
 
 
 # --- The console's home page and its site-level pages ---------------------------------------

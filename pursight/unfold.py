@@ -68,6 +68,14 @@ UNFOLD = {
             {
                 "title": "Racine",
                 "items": [
+                    _item("Main Manager", "dashboard", "admin:index"),
+                    _item("Approvals", "approval", "admin:approvals_approvalrequest_changelist"),
+                    _item("Access requests", "key", "admin:approvals_accessrequest_changelist"),
+                    _item(
+                        "Approval policies",
+                        "rule_settings",
+                        "admin:approvals_approvalpolicy_changelist",
+                    ),
                     _item("Workspaces", "groups", "admin:workspaces_workspace_changelist"),
                     _item("My tasks", "task_alt", "admin:collaboration_my_tasks"),
                     _item(
@@ -77,6 +85,16 @@ UNFOLD = {
                     ),
                     _item("Activity", "timeline", "admin:activity_activityevent_changelist"),
                     _item("Comments", "forum", "admin:collaboration_comment_changelist"),
+                ],
+            },
+            {
+                "title": "Workflows",
+                "items": [
+                    _item("Workflows", "account_tree", "admin:orchestration_workflow_changelist"),
+                    _item(
+                        "Workflow runs", "play_circle", "admin:orchestration_workflowrun_changelist"
+                    ),
+                    _item("Schedules", "schedule", "admin:orchestration_schedule_changelist"),
                 ],
             },
             {

@@ -22,9 +22,10 @@ from pursight.admin import (
     presence_filter,
     site_urls,
 )
+from pursight.admin_extensions import ExtensibleAdminMixin, extensible
 
 from . import classifying, pages, search, services
-from .extensions import asset_url
+from .extensions import asset_url, column_admin, table_admin
 from .models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
 
 # The console's global search and data source pages (/admin/find/, /admin/catalog/source/<id>/)
@@ -227,7 +228,8 @@ class ColumnInline(GovernedTabularInline):
 
 
 @admin.register(CatalogTable)
-class CatalogTableAdmin(ObjectActionsMixin, AssetAdmin):
+class CatalogTableAdmin(ExtensibleAdminMixin, ObjectActionsMixin, AssetAdmin):
+    extensions = table_admin  # glossary adds its tag filter and "Add tags…"
     list_display = [
         "name_link",
         "schema",
@@ -240,8 +242,8 @@ class CatalogTableAdmin(ObjectActionsMixin, AssetAdmin):
         _table_classifications_link,
     ]
     list_display_links = None  # the name opens the table's page (its Edit button: the form)
-    list_filter = [RemovedFilter, "kind", "datasource"]
-    actions = [accept_table_suggestions]
+    list_filter = extensible([RemovedFilter, "kind", "datasource"])
+    actions = extensible([accept_table_suggestions])
     list_select_related = ["datasource", "schema"]
     fields = [
         "name",
@@ -311,7 +313,8 @@ class CatalogTableAdmin(ObjectActionsMixin, AssetAdmin):
 
 
 @admin.register(CatalogColumn)
-class CatalogColumnAdmin(AssetAdmin):
+class CatalogColumnAdmin(ExtensibleAdminMixin, AssetAdmin):
+    extensions = column_admin
     list_display = [
         "name_link",
         "table_name",
@@ -323,7 +326,8 @@ class CatalogColumnAdmin(AssetAdmin):
         "presence",
     ]
     list_display_links = None  # the name opens the column's page (its Edit button: the form)
-    list_filter = [RemovedFilter, "datasource", "nullable"]
+    list_filter = extensible([RemovedFilter, "datasource", "nullable"])
+    actions = extensible([])
     list_select_related = ["datasource", "table", "table__schema"]
     fields = [
         "name",

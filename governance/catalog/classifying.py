@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Avg, Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -26,7 +27,7 @@ from governance.classifications.engine import Candidate, ColumnInput, decide
 from governance.classifications.engine.process import EngineProcessError
 from governance.classifications.models import Classification, SensitivityLabel
 from governance.scanrules import services as scanrules
-from pursight import audit, bulk, events, permissions
+from pursight import audit, bulk, changes, events, permissions
 
 from .choices import ClassificationSource, ClassificationStatus
 from .models import CatalogColumn, CatalogTable, ColumnClassification
@@ -79,6 +80,10 @@ class PendingBatch:
         self.model_version = model_version
         if future is None and self._inputs:
             self._classify_here()
+
+    def inputs(self) -> dict[str, ColumnInput]:
+        """The batch's columns by qualified name, as submitted."""
+        return dict(zip(self.qns, self._inputs, strict=True))
 
     def _classify_here(self) -> None:
         engine, self.model_version = classifications.get_engine()
@@ -284,10 +289,53 @@ def token_salt() -> str:
 # --- stewards' decisions ---
 
 
+DECISION_KIND = "classification.decision"
+_DECISION_ACTIONS = {
+    ACCEPTED: "columnclassification.accept",
+    REJECTED: "columnclassification.reject",
+}
+
+
 def _decide(
     actor: Any, row: ColumnClassification, status: str, action: str
 ) -> ColumnClassification:
+    """Check, then apply now unless an approval policy holds the decision
+    (:mod:`pursight.changes`): then ``row`` comes back unchanged, marked as pending."""
     permissions.check(actor, "curate", row)
+    outcome = changes.propose(
+        DECISION_KIND,
+        row,
+        {"status": status},
+        actor=actor,
+        apply=lambda: _apply_decision(actor, row, status, action),
+    )
+    return changes.result(row, outcome)
+
+
+def _approved_decision(change: changes.Change) -> ColumnClassification:
+    """An approved decision: the same service, by its requester (checked again)."""
+    status = change.payload.get("status")
+    if status not in _DECISION_ACTIONS:
+        raise ValidationError(f"Unknown decision '{status}'.")
+    return _decide(change.actor, change.obj, status, _DECISION_ACTIONS[status])
+
+
+def _describe_decision(change: changes.Change) -> str:
+    verb = "Accept" if change.payload.get("status") == ACCEPTED else "Reject"
+    return f"{verb} classification {change.obj}"
+
+
+changes.register_kind(
+    DECISION_KIND,
+    label="Classification decision",
+    apply=_approved_decision,
+    describe=_describe_decision,
+)
+
+
+def _apply_decision(
+    actor: Any, row: ColumnClassification, status: str, action: str
+) -> ColumnClassification:
     before = {"status": row.status}
     with transaction.atomic():
         row.status = status

@@ -17,6 +17,18 @@ from .models import CatalogColumn, CatalogSchema, CatalogTable
 # columns and returning {column id: {key: value}}, in one query whatever the number of columns.
 ColumnExtension = Callable[[Sequence[int]], dict[int, dict[str, Any]]]
 column_extensions: Registry[ColumnExtension] = Registry("catalog export columns")
+# The same for exported tables, schemas and data sources (the glossary adds tags and terms).
+table_extensions: Registry[ColumnExtension] = Registry("catalog export tables")
+schema_extensions: Registry[ColumnExtension] = Registry("catalog export schemas")
+source_extensions: Registry[ColumnExtension] = Registry("catalog export sources")
+
+
+def _extra(registry: Registry[ColumnExtension], ids: Sequence[int]) -> dict[int, dict]:
+    extra: dict[int, dict] = {}
+    for extension in registry:
+        for pk, data in extension(ids).items():
+            extra.setdefault(pk, {}).update(data)
+    return extra
 
 
 def export_catalog(
@@ -59,7 +71,9 @@ def export_catalog(
             }
         )
     tables_by_schema: dict[int, list[dict]] = {}
-    for t in tables.order_by("schema_id", "name"):
+    table_rows = list(tables.order_by("schema_id", "name"))
+    table_extra = _extra(table_extensions, [t.pk for t in table_rows])
+    for t in table_rows:
         tables_by_schema.setdefault(t.schema_id, []).append(
             {
                 "name": t.name,
@@ -71,18 +85,23 @@ def export_catalog(
                 "definition": t.definition or None,
                 "removed_at": t.removed_at.isoformat() if t.removed_at else None,
                 "columns": cols_by_table.get(t.pk, []),
+                **table_extra.get(t.pk, {}),
             }
         )
     schemas_by_source: dict[int, list[dict]] = {}
-    for s in schemas.order_by("name"):
+    schema_rows = list(schemas.order_by("name"))
+    schema_extra = _extra(schema_extensions, [s.pk for s in schema_rows])
+    for s in schema_rows:
         schemas_by_source.setdefault(s.datasource_id, []).append(
             {
                 "name": s.name,
                 "qualified_name": s.qualified_name,
                 "removed_at": s.removed_at.isoformat() if s.removed_at else None,
                 "tables": tables_by_schema.get(s.pk, []),
+                **schema_extra.get(s.pk, {}),
             }
         )
+    source_extra = _extra(source_extensions, ids)
     return {
         "sources": [
             {
@@ -93,6 +112,7 @@ def export_catalog(
                 "description": src.description,
                 "last_scan_at": src.last_scan_at.isoformat() if src.last_scan_at else None,
                 "schemas": schemas_by_source.get(src.pk, []),
+                **source_extra.get(src.pk, {}),
             }
             for src in sources
         ]

@@ -43,6 +43,10 @@ AssetPanel = Callable[[HttpRequest, Model], "str | None"]
 asset_page_panels: Registry[AssetPanel] = Registry("catalog asset page panels")
 search_providers: Registry[SearchProvider] = Registry("global search providers")
 description_editors: Registry[AssetPanel] = Registry("asset description editors")
+# Extensions of the table and column admins (pursight.admin_extensions): the glossary adds its
+# tag filter and "Add tags…" action.
+table_admin: Registry[type] = Registry("table admin")
+column_admin: Registry[type] = Registry("column admin")
 
 
 def render_panel(

@@ -209,3 +209,46 @@ class ColumnClassification(models.Model):
             f"{column.table.name}.{column.name} — {self.classification.name} "
             f"({self.get_status_display().lower()})"
         )
+
+
+class ColumnContainment(models.Model):
+    """Sensitive data found *inside* a column's text (an e-mail or a phone number in a notes
+    column): not the column's type, but a separate result with the share of sampled rows where
+    it occurs, as Purview reports data "contained" in unstructured fields.
+
+    Written by scans (one row per column and info type, replaced when the column is sampled
+    again); never decided by stewards. Holds masked evidence only. ``datasource`` repeats the
+    column's data source so that the permission gate needs no join; ``scan_run_id`` is the id of
+    the run that last found it (scans sit above the catalog, so it is a plain id).
+    """
+
+    column = models.ForeignKey(CatalogColumn, on_delete=models.CASCADE, related_name="containments")
+    datasource = models.ForeignKey(
+        "datasources.DataSource", on_delete=models.CASCADE, related_name="+", editable=False
+    )
+    classification = models.ForeignKey(
+        "classifications.Classification",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="info type",
+    )
+    share = models.FloatField(help_text="Share of the sampled non-null values that contain it.")
+    matched = models.PositiveIntegerField(default=0, help_text="Sampled values containing it.")
+    sampled = models.PositiveIntegerField(default=0, help_text="Sampled non-null values.")
+    evidence = models.JSONField(default=list, blank=True, help_text="Masked matches.")
+    scan_run_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
+    found_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["column_id", "-share"]
+        verbose_name = "sensitive data inside text"
+        verbose_name_plural = "sensitive data inside text"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["column", "classification"], name="colcontain_one_per_column_type"
+            )
+        ]
+        indexes = [models.Index(fields=["datasource", "classification"])]
+
+    def __str__(self) -> str:
+        return f"{self.column.name} contains {self.classification.name} ({self.share:.0%})"

@@ -71,6 +71,13 @@ class ClassificationAdmin(PurSightModelAdmin):
         return {
             "bench_allowed": services_testbench.may_use_test_bench(request.user),
             "bench_sources": [s.label for s in column_sources],
+            # Columns to pick from (those the user may see; the source says which).
+            "bench_choices": [
+                choice
+                for source in column_sources
+                if hasattr(source, "choices")
+                for choice in source.choices(request.user, request.POST.get("bench_column", ""))
+            ],
             "bench": result,
             "bench_input": {
                 k: request.POST.get(k, "")

@@ -31,5 +31,8 @@ class ColumnSource(Protocol):
         hidden from ``actor``."""
         ...
 
+    # Optional: ``choices(actor, term) -> [(key, label)]``, columns ``actor`` may pick (the
+    # bench offers them as suggestions of its column field).
+
 
 column_sources: Registry[ColumnSource] = Registry("classification test bench column sources")

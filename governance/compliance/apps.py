@@ -89,4 +89,5 @@ class ComplianceConfig(AppConfig):
 
         conditions.register_builtins()
         conditions.connect_classifications()
+        conditions.connect_tags()
         signals.connect()

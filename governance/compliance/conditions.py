@@ -7,6 +7,7 @@ the assets that *pass*. Evidence specs name what to read for the assets that fai
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -463,6 +464,22 @@ def _labels_value(value: Any) -> dict[str, Any]:
     raise RuleError('expects ["label", ...] or {"labels": [...], "include_suggested": true}')
 
 
+@dataclass(frozen=True)
+class _EvidencedScope(ScopeFilter):
+    """A scope filter with facts for the finding's evidence (``{label: expression}``, read
+    for failing assets like a condition's)."""
+
+    evidence: Callable[[Context, Any], dict[str, Any]] = lambda ctx, v: {}
+
+
+def _lineage_provider() -> Any:
+    try:
+        from governance.lineage import propagation
+    except ImportError:
+        return None
+    return propagation if hasattr(propagation, "propagated_column_ids") else None
+
+
 def connect_classifications(provider: Any = None) -> bool:
     """Plug the classification scopes and condition in when the classifications app offers them.
 
@@ -476,6 +493,7 @@ def connect_classifications(provider: Any = None) -> bool:
     ``undecided_column_ids()``
         a single-column queryset of column ids with a classification still only *suggested*.
     """
+    provider_is_default = provider is None
     if provider is None:
         try:
             from governance.catalog import classifying as provider
@@ -486,17 +504,50 @@ def connect_classifications(provider: Any = None) -> bool:
     if classified is None or undecided is None:
         return False
 
+    # Classifications that flow along lineage count too (a view over card numbers holds card
+    # numbers): ``governance.lineage.propagation`` adds them, and the finding's evidence says
+    # where they came from.
+    lineage = _lineage_provider() if provider_is_default else None
+
     def by_labels(ctx: Context, v: dict[str, Any]) -> Q:
         ids = classified(labels=v["labels"], include_suggested=v["include_suggested"])
-        return ctx.kind.columns_q(ids)
+        if lineage is None:
+            return ctx.kind.columns_q(ids)
+        flowed = lineage.propagated_column_ids(labels=v["labels"])
+        return ctx.kind.columns_q(ids) | ctx.kind.columns_q(flowed)
 
     def by_sensitivity(ctx: Context, v: dict[str, Any]) -> Q:
         ids = classified(sensitivity_labels=v["labels"], include_suggested=v["include_suggested"])
-        return ctx.kind.columns_q(ids)
+        if lineage is None:
+            return ctx.kind.columns_q(ids)
+        flowed = lineage.propagated_column_ids(sensitivity_labels=v["labels"])
+        return ctx.kind.columns_q(ids) | ctx.kind.columns_q(flowed)
 
-    register_scope(ScopeFilter("classification", "Classification labels", _labels_value, by_labels))
+    def evidence(key: str) -> Any:
+        def facts(ctx: Context, v: dict[str, Any]) -> dict[str, Any]:
+            if lineage is None:
+                return {}
+            return {"propagated": lineage.propagation_evidence(ctx.kind.name, **{key: v["labels"]})}
+
+        return facts
+
     register_scope(
-        ScopeFilter("sensitivity_label", "Sensitivity labels", _labels_value, by_sensitivity)
+        _EvidencedScope(
+            "classification",
+            "Classification labels",
+            _labels_value,
+            by_labels,
+            evidence=evidence("labels"),
+        )
+    )
+    register_scope(
+        _EvidencedScope(
+            "sensitivity_label",
+            "Sensitivity labels",
+            _labels_value,
+            by_sensitivity,
+            evidence=evidence("sensitivity_labels"),
+        )
     )
     register_condition(
         Condition(
@@ -508,4 +559,38 @@ def connect_classifications(provider: Any = None) -> bool:
             lambda p: "every classification was decided by a steward",
         )
     )
+    return True
+
+
+# --- the glossary hook -----------------------------------------------------------------------
+
+
+def _tag_names(value: Any) -> list[str]:
+    names = _str_list(value)
+    for name in names:
+        if not name.strip() or name.strip().startswith(".") or name.strip().endswith("."):
+            raise RuleError(f'expects tag names such as "Tier.Gold" or a set name, not {name!r}')
+    return [n.strip() for n in names]
+
+
+def connect_tags(provider: Any = None) -> bool:
+    """Plug the ``tag`` scope in when the glossary offers it.
+
+    ``provider`` (default: ``governance.glossary.services``) must expose
+    ``tagged_ids(asset_type, tags)``: a single-column queryset of the ids of assets of that type
+    carrying one of ``tags`` (``"Set.Tag"``, or a set's name for any of its tags).
+    """
+    if provider is None:
+        try:
+            from governance.glossary import services as provider
+        except ImportError:
+            return False
+    tagged = getattr(provider, "tagged_ids", None)
+    if tagged is None:
+        return False
+
+    def by_tags(ctx: Context, v: list[str]) -> Q:
+        return Q(pk__in=tagged(ctx.kind.name, v))
+
+    register_scope(ScopeFilter("tag", "Tags", _tag_names, by_tags, help='["Tier.Gold", ...]'))
     return True

@@ -127,6 +127,10 @@ def compile_rule(asset_type: str, scope: dict[str, Any], condition: dict[str, An
         compiled.scope_q &= get_scope(name).compile(ctx, value)
     compiled.pass_q = spec.compile(ctx, condition)
     compiled.evidence = spec.evidence(ctx, condition)
+    for name, value in scope.items():  # scope filters with facts (lineage: "propagated")
+        facts = getattr(get_scope(name), "evidence", None)
+        if facts is not None:
+            compiled.evidence = {**facts(ctx, value), **compiled.evidence}
     compiled.description = spec.describe(condition)
     return compiled
 

@@ -8,7 +8,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from pursight import audit, permissions
+from governance.classifications.models import Classification
+from pursight import audit, changes, permissions
 
 from .matching import Selection
 from .models import ScanRuleSet
@@ -67,9 +68,61 @@ def save_rule_set(*, actor: Any, rule_set: ScanRuleSet, classifications: Any = N
     Rule sets are global: only platform-wide Data Source Admins (and superusers) write them."""
     creating = rule_set.pk is None
     permissions.check(actor, permissions.ADD if creating else permissions.CHANGE, rule_set)
+    if creating:
+        return _apply_rule_set(actor, rule_set, classifications)
+    # A change to a rule set may need approval (pursight.changes): validated, then held.
+    rule_set.full_clean()
+    payload: dict[str, Any] = {"fields": changes.field_values(rule_set)}
+    if classifications is not None:
+        payload["classifications"] = sorted(c.pk for c in classifications)
+    outcome = changes.propose(
+        RULE_SET_KIND,
+        rule_set,
+        payload,
+        actor=actor,
+        apply=lambda: _apply_rule_set(actor, rule_set, classifications, cleaned=True),
+    )
+    return changes.result(rule_set, outcome)
+
+
+RULE_SET_KIND = "scanruleset.change"
+
+
+def _approved_rule_set(change: changes.Change) -> ScanRuleSet:
+    """An approved change: the stored rule set takes the proposed values, saved by the same
+    service (its requester, checked again)."""
+    rule_set = changes.set_field_values(change.obj, change.payload.get("fields") or {})
+    ids = change.payload.get("classifications")
+    chosen = list(Classification.objects.filter(pk__in=ids)) if ids is not None else None
+    return save_rule_set(actor=change.actor, rule_set=rule_set, classifications=chosen)
+
+
+def _describe_rule_set(change: changes.Change) -> str:
+    stored = ScanRuleSet.objects.filter(pk=change.obj.pk).first()
+    before = changes.field_values(stored) if stored is not None else {}
+    after = change.payload.get("fields") or {}
+    changed = sorted(k for k, v in after.items() if before.get(k) != v)
+    if "classifications" in change.payload:
+        changed.append("classifications")
+    return f"Change scan rule set {change.obj}: {', '.join(changed) or 'no field'}"
+
+
+changes.register_kind(
+    RULE_SET_KIND,
+    label="Scan rule set change",
+    apply=_approved_rule_set,
+    describe=_describe_rule_set,
+)
+
+
+def _apply_rule_set(
+    actor: Any, rule_set: ScanRuleSet, classifications: Any, *, cleaned: bool = False
+) -> ScanRuleSet:
+    creating = rule_set.pk is None
     before = {} if creating else audit.snapshot(ScanRuleSet.objects.get(pk=rule_set.pk))
     with transaction.atomic():
-        rule_set.full_clean()
+        if not cleaned:
+            rule_set.full_clean()
         rule_set.save()
         if classifications is not None:
             codes_before = sorted(rule_set.classifications.values_list("code", flat=True))

@@ -44,3 +44,10 @@ class ScansConfig(AppConfig):
         from . import console
 
         console.register()
+
+        # The demo's glossary (terms, tags, suggestions), a step after its scan.
+        from governance.glossary.demo import demo_glossary
+
+        from .extensions import demo_steps
+
+        demo_steps.register("glossary", demo_glossary)

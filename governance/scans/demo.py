@@ -55,6 +55,18 @@ CREATE TABLE employees (
 CREATE VIEW customer_order_totals AS
     SELECT c.id AS customer_id, c.email, COUNT(o.id) AS orders, SUM(o.total_amount) AS total
     FROM customers c LEFT JOIN orders o ON o.customer_id = c.id GROUP BY c.id, c.email;
+CREATE VIEW order_payments AS
+    SELECT o.id AS order_id, o.order_number, o.customer_id, o.total_amount, p.method,
+           p.card_number, p.card_holder, p.iban, p.amount AS paid_amount, p.paid_at
+    FROM orders o JOIN payments p ON p.order_id = o.id;
+CREATE VIEW customer_segments AS
+    WITH ranked AS (
+        SELECT t.customer_id, t.email, t.total,
+               NTILE(4) OVER (ORDER BY t.total DESC) AS quartile
+        FROM customer_order_totals t)
+    SELECT r.customer_id, r.email, c.country, r.total,
+           CASE r.quartile WHEN 1 THEN 'top' WHEN 4 THEN 'low' ELSE 'middle' END AS segment
+    FROM ranked r JOIN customers c ON c.id = r.customer_id;
 """
 
 

@@ -26,7 +26,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from governance.catalog import classifying
+from governance.catalog import classifying, containment
 from governance.catalog import services as catalog
 from governance.catalog.profiling import profile
 from governance.datasources import services as datasources
@@ -562,6 +562,13 @@ def _execute(run: ScanRun) -> None:
                     rule_set_id=rule_set.pk,
                     columns=result.columns,
                 )
+                containment.store_batch(  # personal data inside free text, apart
+                    classification,
+                    datasource_id=source.pk,
+                    rule_set_id=rule_set.pk,
+                    columns=result.columns,
+                    run_id=run.pk,
+                )
                 seen.update(result.tables)
                 progress.add(result, tables_done=batch.tables, tables_sampled=batch.sampled)
             progress.check_cancel()
@@ -590,6 +597,8 @@ def _execute(run: ScanRun) -> None:
             now=now,
         )
         progress.add(removed)
+        # File sources skip unreadable files (one line each) instead of failing the scan.
+        warnings.extend(getattr(connector, "problems", ()))
         if warnings:
             ScanRun.objects.filter(pk=run.pk).update(warnings=warnings[:1000])
             run.warnings = warnings

@@ -7,18 +7,20 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from pursight import audit, realtime
+from pursight import audit, changes, realtime
 
 
 class AuditContextMiddleware:
-    """Expose the current request to :func:`pursight.audit.record` (source IP)."""
+    """Expose the current request to :func:`pursight.audit.record` (source IP) and to
+    :mod:`pursight.changes`, which marks an API answer whose change was held for approval."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with audit.request_context(request):
-            return self.get_response(request)
+            response = self.get_response(request)
+        return changes.mark_response(request, response)
 
 
 class LiveOriginMiddleware:

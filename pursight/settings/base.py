@@ -239,6 +239,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "racine.activity.tasks.prune_activity",
         "schedule": 24 * 3600.0,
     },
+    "escalate-overdue-approvals": {
+        "task": "racine.approvals.tasks.escalate_overdue",
+        "schedule": 15 * 60.0,
+    },
+    "expire-access-grants": {
+        "task": "racine.approvals.tasks.expire_access",
+        "schedule": 5 * 60.0,
+    },
+    "reconcile-workflow-runs": {
+        "task": "racine.orchestration.tasks.reconcile",
+        "schedule": float(env.int("PURSIGHT_WORKFLOW_RECONCILE_SECONDS", default=30)),
+    },
+}
+# Schedules (racine.orchestration) live in the database: django-celery-beat's scheduler.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# --- Workflows (racine.orchestration) ---
+PURSIGHT_ORCHESTRATION = {
+    # A running step's worker refreshes its heartbeat this often; a step silent for
+    # STALE_AFTER_SECONDS is dispatched again (its worker died) by the reconciler.
+    "HEARTBEAT_SECONDS": env.float("PURSIGHT_WORKFLOW_HEARTBEAT_SECONDS", default=5),
+    "STALE_AFTER_SECONDS": env.float("PURSIGHT_WORKFLOW_STALE_AFTER_SECONDS", default=60),
+    # A queued step message not picked up after this long is sent again (duplicates are safe).
+    "LOST_MESSAGE_SECONDS": env.float("PURSIGHT_WORKFLOW_LOST_MESSAGE_SECONDS", default=900),
+    "KILL_GRACE_SECONDS": env.int("PURSIGHT_WORKFLOW_KILL_GRACE_SECONDS", default=30),
+    "MAX_WORKERS_LOST": env.int("PURSIGHT_WORKFLOW_MAX_WORKERS_LOST", default=3),
 }
 
 # --- Scans ---

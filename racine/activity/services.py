@@ -74,6 +74,10 @@ NOTIFICATION_KINDS = {
     ASSIGNMENT: "Tasks and findings assigned to me",
     SCAN_FAILED: "Failed scans of sources pinned in my workspaces",
     FINDING: "New high and critical findings in my workspaces",
+    # Sent by the layers above (through ``deliver``), muted here like the others.
+    "approval": "Approvals to review and decisions on my requests",
+    "workflow_failed": "Failed runs of workflows I own",
+    "workflow_message": "Messages sent by workflows",
 }
 # The same as (value, label) pairs: form and serializer choices, and the schema's enum.
 NOTIFICATION_KIND_CHOICES = list(NOTIFICATION_KINDS.items())
@@ -418,17 +422,51 @@ def _notify(event: ActivityEvent, target: models.Model) -> list[Notification]:
                 url=_url(event)[:500],
             )
         )
-    if not notifications:
+    return _send(notifications, prefs)
+
+
+def _send(rows: list[Notification], prefs: dict[int, Any]) -> list[Notification]:
+    """Write ``rows``, publish each recipient's inbox live and e-mail (after the commit) those
+    whose preferences ask for it."""
+    if not rows:
         return []
-    Notification.objects.bulk_create(notifications)
+    Notification.objects.bulk_create(rows)
     _publish_inbox(
-        [n.recipient_id for n in notifications],
-        {n.recipient_id: notification_item(n) for n in notifications},
+        [n.recipient_id for n in rows], {n.recipient_id: notification_item(n) for n in rows}
     )
-    emailed = [n.pk for n in notifications if (p := prefs.get(n.recipient_id)) and p.email]
+    emailed = [n.pk for n in rows if (p := prefs.get(n.recipient_id)) and p.email]
     if emailed:
         celery_task(EMAIL_TASK).delay_on_commit(emailed)
-    return notifications
+    return rows
+
+
+def deliver(
+    user_ids: Iterable[int],
+    *,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    about: models.Model | None = None,
+) -> list[Notification]:
+    """Notify ``user_ids`` (a notification not born of an activity event: an approval to
+    review, a workflow that failed): one inbox entry for each active user who may see
+    ``about`` (when given) and has not muted ``kind``, published live and e-mailed to those who
+    asked. Returns the notifications written."""
+    ids = sorted({pk for pk in user_ids if pk})
+    if not ids:
+        return []
+    users = get_user_model().objects.filter(pk__in=ids, is_active=True)
+    if about is not None:
+        users = permissions.users_who_can(permissions.VIEW, about, users)
+    allowed = set(users.values_list("pk", flat=True))
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=allowed)}
+    rows = [
+        Notification(recipient_id=pk, kind=kind, title=title[:300], body=body[:2000], url=url[:500])
+        for pk in sorted(allowed)
+        if kind not in ((prefs[pk].muted_kinds or []) if pk in prefs else [])
+    ]
+    return _send(rows, prefs)
 
 
 def email_notifications(notification_ids: list[int]) -> int:

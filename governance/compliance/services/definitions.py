@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from pursight import audit, permissions
+from pursight import audit, changes, permissions
 
 from .. import evaluation
 from ..models import Control, Framework, Rule
@@ -22,7 +22,7 @@ def validate_rule(rule: Rule) -> None:
     rule.clean()
 
 
-def _save(actor: Any, obj: Framework | Control | Rule) -> Any:
+def _prepare(actor: Any, obj: Framework | Control | Rule) -> None:
     check(actor, permissions.CHANGE if obj.pk else permissions.ADD, obj)
     user = user_of(actor)
     if obj.pk is None and user:
@@ -30,6 +30,10 @@ def _save(actor: Any, obj: Framework | Control | Rule) -> Any:
     if user:
         obj.updated_by = actor
     obj.full_clean(exclude=["created_by", "updated_by", "builtin_key"], validate_unique=True)
+
+
+def _save(actor: Any, obj: Framework | Control | Rule) -> Any:
+    _prepare(actor, obj)
     return audit.audited_save(actor=actor, obj=obj)
 
 
@@ -43,12 +47,43 @@ def save_control(*, actor: Any, control: Control) -> Control:
     return _save(actor, control)
 
 
+RULE_KIND = "compliance.rule"
+
+
 @transaction.atomic
 def save_rule(*, actor: Any, rule: Rule) -> Rule:
-    """Validate (``Rule.clean`` runs :func:`validate_rule`) and save; nothing saved on error."""
+    """Validate (``Rule.clean`` runs :func:`validate_rule`) and save; nothing saved on error.
+
+    A change to an existing rule may need approval (:mod:`pursight.changes`): validated, then
+    held; the rule stays as stored until approved."""
     if rule.control_id and not rule.framework_id:
         rule.framework_id = rule.control.framework_id
-    return _save(actor, rule)
+    if rule.pk is None or changes.is_applying():
+        return _save(actor, rule)
+    _prepare(actor, rule)
+    outcome = changes.propose(
+        RULE_KIND,
+        rule,
+        {"fields": changes.field_values(rule, exclude=("created_by", "updated_by"))},
+        actor=actor,
+        apply=lambda: audit.audited_save(actor=actor, obj=rule),
+    )
+    return changes.result(rule, outcome)
+
+
+def _approved_rule(change: changes.Change) -> Rule:
+    """An approved rule change: the stored rule takes the proposed values, saved by the same
+    service (its requester, checked again)."""
+    rule = changes.set_field_values(change.obj, change.payload.get("fields") or {})
+    return save_rule(actor=change.actor, rule=rule)
+
+
+changes.register_kind(
+    RULE_KIND,
+    label="Compliance rule change",
+    apply=_approved_rule,
+    describe=lambda c: f"Change compliance rule {c.obj}",
+)
 
 
 @transaction.atomic

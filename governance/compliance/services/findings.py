@@ -13,7 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from governance.scans.models import SchemaChange
-from pursight import audit, events, permissions
+from pursight import audit, changes, events, permissions
 
 from ..choices import TRANSITIONS, FindingStatus
 from ..models import Finding, FindingEvent, SchemaChangeAcknowledgement
@@ -72,6 +72,31 @@ def transition_finding(
         )
     check_transition_input(to=to, justification=justification, expires_on=expires_on, reason=reason)
     if to == FindingStatus.ACCEPTED_RISK:
+        # Accepting a risk may need approval (pursight.changes): held, nothing changes yet.
+        outcome = changes.propose(
+            ACCEPT_RISK_KIND,
+            finding,
+            {"note": note, "justification": justification, "expires_on": expires_on},
+            actor=actor,
+            apply=lambda: _apply_transition(
+                actor, finding, current, to, note, justification, expires_on, reason
+            ),
+        )
+        return changes.result(finding, outcome)
+    return _apply_transition(actor, finding, current, to, note, justification, expires_on, reason)
+
+
+def _apply_transition(
+    actor: Any,
+    finding: Finding,
+    current: str,
+    to: str,
+    note: str,
+    justification: str,
+    expires_on: date | None,
+    reason: str,
+) -> Finding:
+    if to == FindingStatus.ACCEPTED_RISK:
         finding.justification = justification.strip()
         finding.risk_expires_on = expires_on
     if to == FindingStatus.FALSE_POSITIVE:
@@ -107,10 +132,40 @@ def transition_finding(
     return finding
 
 
+ACCEPT_RISK_KIND = "finding.accept_risk"
+
+
+def _approved_risk(change: changes.Change) -> Finding:
+    """An approved accepted risk: the same transition, by its requester (checked again)."""
+    payload = change.payload
+    expires = payload.get("expires_on")
+    return transition_finding(
+        actor=change.actor,
+        finding=change.obj,
+        to=FindingStatus.ACCEPTED_RISK,
+        note=payload.get("note") or "",
+        justification=payload.get("justification") or "",
+        expires_on=date.fromisoformat(expires) if expires else None,
+    )
+
+
+changes.register_kind(
+    ACCEPT_RISK_KIND,
+    label="Accepted risk on a finding",
+    apply=_approved_risk,
+    describe=lambda c: (
+        f"Accept the risk of {c.obj} until {c.payload.get('expires_on')}: "
+        f"{c.payload.get('justification', '')}"
+    ),
+)
+
+
 @dataclass
 class BulkResult:
     done: list[Finding] = field(default_factory=list)
     refused: list[tuple[Finding, str]] = field(default_factory=list)
+    # Held for approval (pursight.changes): unchanged until approved.
+    pending: list[Finding] = field(default_factory=list)
 
 
 def bulk_transition(*, actor: Any, findings: QuerySet, to: str, **kwargs: Any) -> BulkResult:
@@ -118,7 +173,8 @@ def bulk_transition(*, actor: Any, findings: QuerySet, to: str, **kwargs: Any) -
     result = BulkResult()
     for finding in findings:
         try:
-            result.done.append(transition_finding(actor=actor, finding=finding, to=to, **kwargs))
+            done = transition_finding(actor=actor, finding=finding, to=to, **kwargs)
+            (result.pending if changes.pending_of(done) else result.done).append(done)
         except (ValidationError, permissions.PermissionDenied) as exc:
             text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             result.refused.append((finding, text))

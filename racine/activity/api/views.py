@@ -47,6 +47,16 @@ class ActivityPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
 
+    def decode_cursor(self, request: Any) -> Any:
+        # A cursor that is not one of ours is bad input (400, naming the parameter), not a
+        # missing page.
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound:
+            raise exceptions.ValidationError(
+                {self.cursor_query_param: "Not a cursor of this feed: use the next/previous links."}
+            ) from None
+
 
 class FeedFilters(forms.Form):
     workspace = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)

@@ -134,6 +134,10 @@ class FakeCatalog:
     def __init__(self) -> None:
         self.calls: list[tuple[Any, str, int]] = []
 
+    def choices(self, actor: Any, term: str = "") -> list[tuple[str, str]]:
+        mine = [("shop.hr.staff.badge", "staff.badge (varchar(12))")]
+        return mine if actor.username == "bench-curator" and term in ("", "staff") else []
+
     def sample(self, actor: Any, key: str, limit: int) -> ColumnInput | None:
         self.calls.append((actor, key, limit))
         if key == "shop.hr.staff.badge" and actor.username == "bench-curator":
@@ -154,8 +158,11 @@ def test_a_catalog_column_is_sampled_through_its_source_and_shown_masked(
     curator: Any, client: Any, catalog: FakeCatalog
 ) -> None:
     client.force_login(curator)
-    page = client.get(ADD)
-    assert "catalog column" in page.content.decode()
+    page = client.get(ADD).content.decode()
+    assert "catalog column" in page
+    # The field suggests the columns the source offers this user (a datalist).
+    assert 'list="ps-bench-columns"' in page
+    assert '<option value="shop.hr.staff.badge">staff.badge (varchar(12))</option>' in page
     bench = client.post(ADD, _form(bench_column="shop.hr.staff.badge")).context["bench"]
     assert catalog.calls[-1][1:] == ("shop.hr.staff.badge", 100)
     assert bench.masked and bench.source == "column shop.hr.staff.badge"

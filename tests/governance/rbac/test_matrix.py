@@ -368,3 +368,217 @@ def test_admin_matrix(principal, world, make_user, assign, client) -> None:
                 m.expect(f"{label} change {where}", response, missing.status_code)
     assert m.checked > 10
     assert not m.failures, "\n".join(m.failures)
+
+
+# --- catalog: sensitive data inside text (ColumnContainment) ------------------------------------
+@pytest.mark.parametrize("principal", PRINCIPALS[1:])
+def test_column_containment_matrix(principal, world, make_user, assign) -> None:
+    """Written by scans only: viewing follows the column's collection, no one changes it."""
+    from django.utils import timezone
+
+    from governance.catalog.models import CatalogColumn, ColumnContainment
+    from governance.classifications.models import Classification
+
+    email = Classification.objects.get(code="EMAIL_ADDRESS")
+    rows = {}
+    for where, source in (("a", world.src_a), ("b", world.src_b)):
+        column = CatalogColumn.objects.filter(datasource=source).order_by("pk").first()
+        rows[where] = ColumnContainment.objects.create(
+            column=column,
+            datasource=source,
+            classification=email,
+            share=0.5,
+            found_at=timezone.now(),
+        )
+    _, user = _setup(principal, make_user, assign, world)
+    codes = _codes(principal)
+    platform = _platform(principal)
+    spec = permissions.securable(ColumnContainment)
+    assert set(spec.actions) == {"view"}
+    view = spec.actions["view"]
+    seen = set(
+        permissions.restrict(ColumnContainment.objects.all(), user).values_list("pk", flat=True)
+    )
+    where_of = {world.src_a.pk: "a", world.src_b.pk: "b"}  # rows the scans wrote, and these
+    expected = {
+        r.pk
+        for r in ColumnContainment.objects.all()
+        if _visible(codes, view, ColumnContainment, platform, where_of[r.datasource_id])
+    }
+    assert expected & {rows["a"].pk, rows["b"].pk} or not _holds(codes, view)
+    assert seen == expected
+    for row in rows.values():
+        assert not permissions.can(user, "change", row) or principal == "superuser"
+
+
+# --- racine.orchestration: workflows, their runs and schedules ---------------------------------
+@pytest.fixture(autouse=True)
+def _orchestration_world(world: Any) -> None:
+    """A workflow with a run and a schedule in A1 and in B (the matrix probes them like any
+    asset: detail routes, actions, admin pages)."""
+    from racine.orchestration import services as orchestration
+    from racine.orchestration.models import Schedule, StepRun, Workflow, WorkflowRun
+
+    for where, collection in (("a", world.a1), ("b", world.b)):
+        wf = orchestration.save_workflow(
+            actor=None,
+            data={
+                "name": f"matrix-{where}",
+                "collection": collection.pk,
+                "steps": [
+                    {"key": "one", "type": "noop"},
+                    {"key": "two", "type": "noop", "after": ["one"]},
+                ],
+            },
+        )
+        run = orchestration.start_run(actor=None, workflow=wf)  # not committed: stays pending
+        schedule = orchestration.save_schedule(
+            actor=None,
+            schedule=Schedule(name=f"matrix-{where}", workflow=wf, cron="0 3 * * *"),
+        )
+        for model, obj in (
+            (Workflow, wf),
+            (WorkflowRun, run),
+            (StepRun, run.steps.first()),
+            (Schedule, schedule),
+        ):
+            world.objects.setdefault(model, {})[where] = obj
+
+
+# --- racine.approvals: approval and access requests (requester, reviewers, collection admins) --
+_non_securable_before_approvals = _non_securable
+
+
+def _non_securable(  # extends the policies above with the approvals' own
+    model: Any,
+    method: str,
+    action: str,
+    codes: Any,
+    obj: Any,
+    world: Any,
+    user: Any,
+    platform: bool = False,
+) -> Any:
+    from racine.approvals.models import AccessRequest, ApprovalRequest
+
+    if model in (ApprovalRequest, AccessRequest):  # narrowed by racine.approvals.services
+        if action == "create":
+            return 400  # an empty body (anyone signed in may ask for access)
+        return 200 if method in ("get", "head") else 405
+    return _non_securable_before_approvals(model, method, action, codes, obj, world, user, platform)
+
+
+@pytest.mark.parametrize("principal", PRINCIPALS)
+def test_approvals_matrix(principal, world, make_user, assign) -> None:
+    """A request about A1 and one about B, made by someone else: seen (and decided) by the
+    collection admins of its collection (or above) and platform admins; everyone else gets
+    404, the same as for a missing request."""
+    from racine.approvals import services as approvals
+    from racine.approvals.models import ApprovalPolicy, ApprovalRequest
+
+    requester = make_user("matrix-requester")
+    requests = {
+        where: approvals.request_approval("matrix.gate", collection, {}, requester)
+        for where, collection in (("a", world.a1), ("b", world.b))
+    }
+    client, user = _setup(principal, make_user, assign, world)
+    codes = _codes(principal)
+    platform = _platform(principal)
+    admin_here = _holds(codes, roles.MANAGE_COLLECTION)
+    m = Matrix()
+    for where, request in requests.items():
+        url = reverse("approvalrequest-detail", kwargs={"pk": request.pk})
+        _login(client, user)
+        response = client.get(url)
+        label = f"{principal} approvals {where}"
+        if user is None:
+            m.expect(label, response, 401)
+            continue
+        visible = admin_here and (platform or where == "a")
+        m.expect(label, response, 200 if visible else 404)
+        _login(client, user)
+        response = client.post(url + "approve/", {}, format="json")
+        m.expect(f"{label} approve", response, 200 if visible else 404)
+    if user is not None:
+        _login(client, user)
+        listed = _ids(client.get(reverse("approvalrequest-list"), {"page_size": 500}))
+        expected = {
+            r.pk for where, r in requests.items() if admin_here and (platform or where == "a")
+        }
+        if listed != expected:
+            m.failures.append(f"{principal} approvals list {sorted(listed)} != {sorted(expected)}")
+        # Policies: the admin's own page, through the gate like any collection's rows.
+        spec = permissions.securable(ApprovalPolicy)
+        assert spec.actions["view"] == roles.MANAGE_COLLECTION
+    assert ApprovalRequest.objects.count() == 2
+    assert m.checked >= 2
+    assert not m.failures, "\n".join(m.failures)
+
+
+# --- lineage: edges (block / unblock) and propagated classifications ---------------------------
+@pytest.fixture(autouse=True)
+def _lineage_world(world: Any) -> None:
+    """An edge and a propagated classification inside A1 and inside B (the matrix probes them
+    like any asset: detail routes, the block / unblock actions, admin pages)."""
+    from django.utils import timezone
+
+    from governance.catalog.models import CatalogTable, ColumnClassification
+    from governance.classifications.models import Classification
+    from governance.lineage.models import LineageEdge, PropagatedClassification
+
+    card = Classification.objects.get(code="CREDIT_CARD_NUMBER")
+    edges, propagated = {}, {}
+    for where, source in (("a", world.src_a), ("b", world.src_b)):
+        up, down = CatalogTable.objects.filter(datasource=source).order_by("pk")[:2]
+        up_col, down_col = up.columns.order_by("pk").first(), down.columns.order_by("pk").first()
+        edges[where] = LineageEdge.objects.create(
+            upstream_table=up, downstream_table=down, upstream_column=up_col,
+            downstream_column=down_col, level="column", origin="manual", origin_ref="matrix",
+            last_seen=timezone.now(),
+        )  # fmt: skip
+        origin, _ = ColumnClassification.objects.get_or_create(
+            column=up_col, classification=card,
+            defaults={"datasource": source, "status": "accepted", "source": "manual"},
+        )  # fmt: skip
+        propagated[where] = PropagatedClassification.objects.create(
+            column=down_col, datasource=source, classification=card, origin=origin,
+            via=edges[where], path=[edges[where].pk], reason="matrix",
+        )  # fmt: skip
+    world.objects[LineageEdge] = edges
+    world.objects[PropagatedClassification] = propagated
+
+
+@pytest.mark.parametrize(
+    "principal", ["nobody", "data-reader", "platform-data-reader", "superuser"]
+)
+def test_lineage_edges_across_collections(principal, world, make_user, assign) -> None:
+    """An edge row is listed only when both its ends are visible (the gate registers it by its
+    downstream table; the lineage API and admin also require the upstream one)."""
+    from django.utils import timezone
+
+    from governance.catalog.models import CatalogTable
+    from governance.lineage.models import LineageEdge
+
+    a = CatalogTable.objects.filter(datasource=world.src_a).order_by("pk").first()
+    b = CatalogTable.objects.filter(datasource=world.src_b).order_by("pk").first()
+    into_a = LineageEdge.objects.create(
+        upstream_table=b, downstream_table=a, level="table", origin="manual",
+        origin_ref="b-to-a", last_seen=timezone.now(),
+    )  # fmt: skip
+    into_b = LineageEdge.objects.create(
+        upstream_table=a, downstream_table=b, level="table", origin="manual",
+        origin_ref="a-to-b", last_seen=timezone.now(),
+    )  # fmt: skip
+    client, user = _setup(principal, make_user, assign, world)
+    _login(client, user)
+    response = client.get("/api/v1/lineage/edges/", {"page_size": 500})
+    listed = _ids(response) if response.status_code == 200 else set()
+    inside = {world.objects[LineageEdge]["a"].pk}
+    everything = inside | {world.objects[LineageEdge]["b"].pk, into_a.pk, into_b.pk}
+    expected = {"nobody": set(), "data-reader": inside}.get(principal, everything)
+    assert response.status_code == 200
+    assert listed == expected
+    # By id, a row with a hidden end answers like a missing one.
+    for edge in (into_a, into_b):
+        got = client.get(f"/api/v1/lineage/edges/{edge.pk}/").status_code
+        assert got == (200 if edge.pk in expected else 404)

@@ -19,13 +19,13 @@ from governance.scans.models import SchemaChange
 def test_the_data_source_admin_is_the_datasources_apps_own_class() -> None:
     source_admin = admin.site._registry[DataSource]
     assert type(source_admin) is DataSourceAdmin
-    assert list(datasource_admin) == [DataSourceScanActions]
+    assert DataSourceScanActions in list(datasource_admin)  # the glossary adds its own too
 
 
 def test_scans_add_their_action_button_and_column_in_order() -> None:
     source_admin = admin.site._registry[DataSource]
     actions = [a if isinstance(a, str) else a.__name__ for a in source_admin.actions]
-    assert actions == ["test_connections", "scan_now"]
+    assert actions[0] == "test_connections" and "scan_now" in actions
     assert source_admin.actions_detail == ["test_connection_detail", "scan_detail"]
     assert source_admin.detail_gate_actions == {
         "test_connection_detail": "test",
@@ -62,10 +62,10 @@ def _extended() -> tuple[list, ...]:
 
 
 def test_a_second_ready_adds_nothing() -> None:
-    before = _extended()
+    before, sources = _extended(), len(datasource_admin)
     apps.get_app_config("scans").ready()
     # What ComplianceConfig.ready() does for the schema-change admin (the rest of its ready()
     # belongs to compliance's own tests).
     schema_change_admin.register("compliance", SchemaChangeDriftActions)
     assert _extended() == before
-    assert len(datasource_admin) == 1 and len(schema_change_admin) == 1
+    assert len(datasource_admin) == sources and len(schema_change_admin) == 1

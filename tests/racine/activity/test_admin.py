@@ -88,13 +88,15 @@ def test_the_preferences_form_mutes_kinds_and_turns_email_on(world, client) -> N
     assert page.status_code == 200 and "Notify me about" in page.content.decode()
     assert set(page.context["form"].initial["notify"]) == set(services.NOTIFICATION_KINDS)
     kept = ["mention", "assignment", "scan_failed"]
+    muted = sorted(set(services.NOTIFICATION_KINDS) - set(kept))
+    assert {"finding", "reply", "approval", "workflow_failed"} <= set(muted)
     response = client.post(url, {"notify": kept, "email": "on"})
     assert response.status_code == 302
     pref = services.preferences_of(world.member)
-    assert pref.muted_kinds == ["finding", "reply"] and pref.email is True
+    assert pref.muted_kinds == muted and pref.email is True
     bad = client.post(url, {"notify": ["everything"]})
     assert bad.status_code == 200 and bad.context["form"].errors
-    assert services.preferences_of(world.member).muted_kinds == ["finding", "reply"]
+    assert services.preferences_of(world.member).muted_kinds == muted
 
 
 def test_every_admin_page_has_the_live_unread_badge_without_an_inline_script(world, client) -> None:

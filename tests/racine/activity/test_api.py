@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from racine.activity import services
 from racine.activity.models import ActivityEvent, Notification
 
 from .conftest import fresh
@@ -75,7 +76,8 @@ def test_cursor_pagination_walks_every_event_once_newest_first(world, record) ->
         ActivityEvent.objects.order_by("-created_at", "-id").values_list("pk", flat=True)
     )
     assert seen == expected and len(seen) == 7 and pages == 3
-    assert client.get(FEED, {"cursor": "garbage"}).status_code == 404
+    bad = client.get(FEED, {"cursor": "garbage"})
+    assert bad.status_code == 400 and "next/previous links" in str(bad.json()["cursor"])
 
 
 def test_filters_by_kind_actor_dates_workspace_and_target(world, record, make_source) -> None:
@@ -204,7 +206,8 @@ def test_preferences_are_ones_own_and_validated(world) -> None:
     client = client_for(world.member)
     body = client.get(url).json()
     assert body["muted_kinds"] == [] and body["email"] is False
-    assert set(body["kinds"]) == {"mention", "reply", "assignment", "scan_failed", "finding"}
+    assert set(body["kinds"]) == set(services.NOTIFICATION_KINDS)
+    assert {"mention", "reply", "finding", "approval"} <= set(body["kinds"])
     response = client.patch(url, {"muted_kinds": ["finding", "reply"]}, format="json")
     assert response.status_code == 200 and response.json()["muted_kinds"] == ["finding", "reply"]
     response = client.patch(url, {"email": True}, format="json")
