@@ -71,3 +71,8 @@ class OrchestrationConfig(AppConfig):
         from .demo import schedule_demo_scan
 
         demo_steps.register("orchestration", schedule_demo_scan)
+
+        # Advice from history on the Main Manager, applied in one click.
+        from . import advice
+
+        advice.register()
