@@ -14,6 +14,16 @@ from rest_framework.request import Request
 from pursight import permissions
 
 
+class SlugField(serializers.SlugRelatedField):
+    """A ``SlugRelatedField`` that answers a value the database cannot hold (a NUL character:
+    PostgreSQL refuses it in text) like any unknown value, instead of failing in the query."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data.replace("\x00", ""))
+        return super().to_internal_value(data)
+
+
 class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The object's state does not allow this action now."

@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "pursight.core.middleware.NulParameterMiddleware",
     "pursight.core.middleware.AuditContextMiddleware",
     "pursight.core.middleware.LiveOriginMiddleware",
     "pursight.core.middleware.LoginRateLimitMiddleware",
@@ -361,6 +362,15 @@ SPECTACULAR_SETTINGS = {
         "TaskStatusEnum": "racine.collaboration.choices.TaskStatus",
         "TaskKindEnum": "racine.collaboration.choices.TaskKind",
         "NotificationKindEnum": "racine.activity.services.NOTIFICATION_KIND_CHOICES",
+        "TermStatusEnum": "governance.glossary.choices.TermStatus",
+        "SuggestionStatusEnum": "governance.glossary.choices.SuggestionStatus",
+        "TermLinkSourceEnum": "governance.glossary.choices.LinkSource",
+        "LineageEdgeLevelEnum": "governance.lineage.choices.EdgeLevel",
+        "LineageEdgeOriginEnum": "governance.lineage.choices.EdgeOrigin",
+        "ApprovalStatusEnum": "racine.approvals.models.Status",
+        "AccessRequestStatusEnum": "racine.approvals.models.AccessStatus",
+        "WorkflowRunStateEnum": "racine.orchestration.choices.RunState",
+        "WorkflowStepStateEnum": "racine.orchestration.choices.StepState",
     },
 }
 

@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from pursight.api import SlugField
+
 from ..choices import AssetType, TermStatus
 from ..models import (
     Category,
@@ -63,10 +65,10 @@ class TermSerializer(serializers.ModelSerializer):
     synonyms = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=200
     )
-    owners = serializers.SlugRelatedField(
+    owners = SlugField(
         slug_field="username", many=True, required=False, queryset=get_user_model().objects.all()
     )
-    stewards = serializers.SlugRelatedField(
+    stewards = SlugField(
         slug_field="username", many=True, required=False, queryset=get_user_model().objects.all()
     )
     linked_assets = serializers.IntegerField(

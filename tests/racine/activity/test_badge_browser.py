@@ -88,7 +88,9 @@ def test_the_unread_badge_follows_new_notifications_live(browser, server):
     # Preferences: untick a kind, turn e-mail on.
     browser.find_element(By.LINK_TEXT, "Preferences").click()
     boxes = browser.find_elements(By.CSS_SELECTOR, "input[name=notify]")
-    assert len(boxes) == 5 and all(b.is_selected() for b in boxes)
+    from racine.activity.services import NOTIFICATION_KINDS
+
+    assert len(boxes) == len(NOTIFICATION_KINDS) and all(b.is_selected() for b in boxes)
     if shots:
         browser.save_screenshot(str(Path(shots) / "notification-preferences.png"))
     browser.find_element(By.CSS_SELECTOR, "input[name=notify][value=finding]").click()

@@ -382,7 +382,7 @@ def test_a_process_reuses_its_document_only_while_the_stored_state_matches(w, co
     assert documents.text_from_state(stored(w.ws).state) == "Theirs. Mine. Hello team. End."
 
 
-def test_the_registry_covers_notes_and_asset_descriptions_but_not_findings() -> None:
+def test_the_registry_covers_notes_and_asset_and_finding_descriptions() -> None:
     keys = {entry.key for entry in documents.fields}
     assert keys == {
         "workspaces.workspace.notes",
@@ -390,9 +390,11 @@ def test_the_registry_covers_notes_and_asset_descriptions_but_not_findings() -> 
         "catalog.catalogtable.description",
         "catalog.catalogcolumn.description",
         "datasources.datasource.description",
+        "compliance.finding.description",
     }
     assert documents.field_for("workspace", "notes").model == "workspaces.workspace"
-    assert documents.field_for("compliance.finding", "description") is None
+    assert documents.field_for("compliance.finding", "description").model == "compliance.finding"
+    assert documents.field_for("compliance.finding", "justification") is None
 
 
 def test_an_update_costs_a_constant_number_of_queries(w, window, django_assert_max_num_queries):
