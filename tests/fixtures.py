@@ -57,6 +57,26 @@ def celery_configured() -> None:
     assert app.conf.task_always_eager is not None
 
 
+@pytest.fixture(autouse=True)
+def _seeded_rows(request: Any) -> None:
+    """A transactional test (live server, real worker) flushes the database when it ends, and
+    with it the rows the migrations seed: the built-in roles and the system info types. The
+    next transactional test on the same database (the same xdist worker) gets them back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    from governance.classifications.services import ensure_system_classifications
+
+    request.getfixturevalue("transactional_db")
+    roles = importlib.import_module("governance.rbac.migrations.0003_builtin_roles")
+    roles.create_roles(apps, None)
+    ensure_system_classifications()
+
+
 @pytest.fixture
 def shop_db(tmp_path: Path) -> Path:
     """A small SQLite database: two tables and a view."""

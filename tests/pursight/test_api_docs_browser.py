@@ -43,7 +43,8 @@ def test_swagger_ui_renders_the_operations_under_the_csp(browser, live_server, m
         body = f"{count} opblocks; " + browser.find_element(By.TAG_NAME, "body").text[:200]
         raise AssertionError(f"Swagger UI drew no operations: {body!r}; console: {logs}") from None
     text = browser.find_element(By.TAG_NAME, "body").text
-    assert "PurSight API" in text and "/api/v1/datasources/" in text
+    # Operations are drawn as they scroll into view: the first ones are there.
+    assert "PurSight API" in text and "/api/v1/activity/" in text
     if os.environ.get("PURSIGHT_SHOTS"):
         os.makedirs(os.environ["PURSIGHT_SHOTS"], exist_ok=True)
         browser.save_screenshot(os.path.join(os.environ["PURSIGHT_SHOTS"], "swagger.png"))

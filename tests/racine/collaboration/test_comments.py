@@ -504,9 +504,6 @@ def test_the_admin_offers_only_the_buttons_the_state_and_user_allow(world, clien
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.xfail(
-    reason="Quarantined: errors at set-up on PostgreSQL in CI (see issue 11 note)", strict=False
-)
 def test_mention_autocomplete_in_a_real_browser(browser, live_server, world) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -520,8 +517,12 @@ def test_mention_autocomplete_in_a_real_browser(browser, live_server, world) -> 
     browser.find_element(By.NAME, "username").send_keys("bob")
     browser.find_element(By.NAME, "password").send_keys("a-Long-pass-phrase-42")
     browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
+    # Signed in (the login's POST answered) before the next page is asked for.
+    WebDriverWait(browser, 10).until(lambda b: "/login/" not in b.current_url)
     browser.get(live_server.url + reverse("admin:collaboration_comment_change", args=[root.pk]))
-    box = browser.find_element(By.CSS_SELECTOR, "#comment-reply textarea")
+    boxes = browser.find_elements(By.CSS_SELECTOR, "#comment-reply textarea")
+    assert boxes, browser.find_element(By.TAG_NAME, "body").text[:600]
+    box = boxes[0]
     box.send_keys("Ask @ca")
     option = WebDriverWait(browser, 10).until(
         expected_conditions.visibility_of_element_located(
