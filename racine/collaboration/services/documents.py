@@ -563,12 +563,9 @@ def apply_update(*, actor: Any, page: str, pk: int, field: str, update: bytes) -
         with _cache.lock:
             _cache.keep(row.pk, doc, stored)
         return Applied(changed=False, saved=False, length=len(text))
-    saved = False
-    if text != row.text:
-        if _due(row):
-            saved = _save_text(actor, obj, entry, opened)
-        else:
-            _schedule_flush(row, actor)
+    due = text != row.text and _due(row)
+    if text != row.text and not due:
+        _schedule_flush(row, actor)
     _store(opened)
     payload = {"field": entry.field, "update": encode(update), "user": _user_ref(actor)}
     requires = permissions.requirement(obj)
@@ -578,7 +575,12 @@ def apply_update(*, actor: Any, page: str, pk: int, field: str, update: bytes) -
             page, pk, "doc.update", payload, requires=requires, origin=origin, relay=False
         )
     )
-    return Applied(changed=True, saved=saved, length=len(text))
+    if due:
+        # The plain text is saved through its service after the relay, in a transaction of its
+        # own: the other editors do not wait for the audit record and the activity event.
+        actor_id = getattr(actor, "pk", None)
+        transaction.on_commit(lambda: flush_document(document_id=row.pk, actor_id=actor_id))
+    return Applied(changed=True, saved=due, length=len(text))
 
 
 def _flush(row: SharedDocument, obj: models.Model, entry: CoeditableField, actor: Any) -> bool:
