@@ -25,10 +25,12 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from benchdb import drop_database, prepare_database  # noqa: E402
 
 DB_NAME = "pursight_bench_search"
 COLLECTIONS = 20
@@ -68,26 +70,11 @@ QUERIES = [
 
 
 def _prepare_database() -> str:
-    import psycopg
-
-    admin_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-    parts = urlsplit(admin_url)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("bench/search.py needs a PostgreSQL DATABASE_URL")
-    with psycopg.connect(urlunsplit(parts._replace(scheme="postgresql")), autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        c.execute(f'CREATE DATABASE "{DB_NAME}"')
-    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{DB_NAME}"))
-    return urlunsplit(parts._replace(scheme="postgresql"))
+    return prepare_database(DB_NAME, "bench/search.py")
 
 
 def _drop_database(admin_url: str) -> None:
-    import psycopg
-    from django.db import connections
-
-    connections.close_all()
-    with psycopg.connect(admin_url, autocommit=True) as c:
-        c.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+    drop_database(admin_url, DB_NAME)
 
 
 def _fill(columns_total: int) -> dict[str, object]:
