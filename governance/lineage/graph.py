@@ -105,6 +105,8 @@ def resolve_asset(user: Any, qualified_name: str | None) -> Asset:
     name = (qualified_name or "").strip()
     if not name:
         raise LineageInputError("asset is required: the qualified name of a table or column.")
+    if "\x00" in name:  # no text the database holds has one (PostgreSQL cannot compare it)
+        raise LineageInputError("asset: a qualified name cannot contain a NUL character.")
     if len(name) > 1200:
         raise AssetNotFound
     table = (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
 from pursight import audit, changes, realtime
 
@@ -105,23 +105,4 @@ class LoginRateLimitMiddleware:
                 )
                 response["Retry-After"] = str(self.window)
                 return response
-        return self.get_response(request)
-
-
-class NulParameterMiddleware:
-    """A query parameter holding a NUL character (``%00``) is refused with 400 before any view
-    runs: PostgreSQL can neither store nor compare such text, so every lookup, filter and
-    search that used it would fail as a server error."""
-
-    MESSAGE = "A request parameter holds a NUL character (%00), which no value may contain."
-
-    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        if any("\x00" in key or any("\x00" in v for v in values)
-               for key, values in request.GET.lists()):  # fmt: skip
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": self.MESSAGE}, status=400)
-            return HttpResponseBadRequest(self.MESSAGE)
         return self.get_response(request)

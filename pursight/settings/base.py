@@ -93,7 +93,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "pursight.core.middleware.NulParameterMiddleware",
     "pursight.core.middleware.AuditContextMiddleware",
     "pursight.core.middleware.LiveOriginMiddleware",
     "pursight.core.middleware.LoginRateLimitMiddleware",

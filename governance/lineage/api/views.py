@@ -104,6 +104,10 @@ class LineageGraphView(APIView):
         except graph.LineageInputError as exc:
             raise exceptions.ValidationError({"detail": [str(exc)]}) from None
         expand_names = request.query_params.getlist("expand")[:50]
+        if any("\x00" in name for name in expand_names):
+            raise exceptions.ValidationError(
+                {"expand": ["A qualified name cannot contain a NUL character."]}
+            )
         expand = list(
             CatalogTable.objects.filter(qualified_name__in=expand_names).values_list(
                 "pk", flat=True
