@@ -272,6 +272,20 @@ class Connector(ABC):
     ) -> dict[str, list[str | None]]:
         """At most ``limit`` values per column, as text, from one bounded query."""
 
+    def invalid(self, reason: str) -> ConnectorError:
+        """A refused request or setting (each connector says where it connects)."""
+        return ConnectorError(ErrorCode.INVALID_CONFIG, f"Invalid request: {reason}.")
+
+    def sample_request(
+        self, columns: list[str], limit: int, method: str
+    ) -> dict[str, list[str | None]]:
+        """Check a :meth:`sample` request: its empty answer, one list per distinct column."""
+        if method not in SAMPLE_METHODS:
+            raise self.invalid(f"unknown sample method {method!r}; use 'top' or 'random'")
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise self.invalid("the sample limit must be a whole number >= 0")
+        return {c: [] for c in dict.fromkeys(columns)}
+
 
 SAMPLE_METHODS = ("top", "random")
 

@@ -41,7 +41,6 @@ from typing import Any
 import duckdb
 
 from .base import (
-    SAMPLE_METHODS,
     ColumnInfo,
     ConnectionParams,
     ConnectionTestResult,
@@ -719,12 +718,8 @@ class DuckDBFilesConnector(Connector):
         limit: int,
         method: str = "top",
     ) -> dict[str, list[str | None]]:
-        if method not in SAMPLE_METHODS:
-            raise self.invalid(f"unknown sample method {method!r}; use 'top' or 'random'")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise self.invalid("the sample limit must be a whole number >= 0")
-        columns = list(dict.fromkeys(columns))
-        values: dict[str, list[str | None]] = {c: [] for c in columns}
+        values = self.sample_request(columns, limit, method)
+        columns = list(values)
         if not columns or limit == 0:
             return values
         found = self._table(schema, table)
