@@ -24,6 +24,23 @@ class SlugField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class PeopleField(SlugField):
+    """Users by username, among those the requesting user may see
+    (:func:`permissions.restrict_people`): a name they may not see is answered like an unknown
+    one, so the field never tells whether an account exists."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("slug_field", "username")
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> Any:
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model()._default_manager.filter(is_active=True)
+        request = self.context.get("request")
+        return permissions.restrict_people(users, getattr(request, "user", None))
+
+
 class Conflict(exceptions.APIException):
     status_code = 409
     default_detail = "The object's state does not allow this action now."

@@ -2,10 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from pursight.api import SlugField
+from pursight.api import PeopleField
 
 from ..choices import AssetType, TermStatus
 from ..models import (
@@ -65,12 +64,8 @@ class TermSerializer(serializers.ModelSerializer):
     synonyms = serializers.ListField(
         child=serializers.CharField(max_length=200), required=False, max_length=200
     )
-    owners = SlugField(
-        slug_field="username", many=True, required=False, queryset=get_user_model().objects.all()
-    )
-    stewards = SlugField(
-        slug_field="username", many=True, required=False, queryset=get_user_model().objects.all()
-    )
+    owners = PeopleField(many=True, required=False)
+    stewards = PeopleField(many=True, required=False)
     linked_assets = serializers.IntegerField(
         source="visible_count", read_only=True, help_text="Visible assets linked to the term."
     )

@@ -119,6 +119,16 @@ def test_term_api_workflow_and_csv(admin_user, make_user, django_assert_max_num_
     assert created.status_code == 201, created.content
     pk = created.json()["id"]
     assert created.json()["definition_html"] == "<p><em>A buyer</em></p>\n"
+    # An owner must be an active person the author may see: others answer like unknown names.
+    gone = make_user("gone")
+    gone.is_active = False
+    gone.save()
+    answers = [
+        api.post("/api/v1/glossary/terms/", {"name": "X", "owners": [name]}, format="json")
+        for name in ("gone", "nobody-by-that-name")
+    ]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert all("does not exist" in str(a.json()["owners"]) for a in answers)
     dup = api.post("/api/v1/glossary/terms/", {"name": "customer"}, format="json")
     assert dup.status_code == 400
     bad = api.post(f"/api/v1/glossary/terms/{pk}/transition/", {"to": "approved"}, format="json")
