@@ -137,25 +137,26 @@ def advise(runs: list[ScanRun], datasource_id: int) -> FrequencyAdvice:
     if current > 0 and 1 / FACTOR < ideal / current < FACTOR:
         reason = (
             f"Keep the current rhythm: {len(changed)} of {len(runs) - 1} runs found changes, "
-            f"about what a scan every {_human(current)} catches."
+            f"about what a scan every {human_interval(current)} catches."
         )
         return FrequencyAdvice(datasource_id, current, None, evidence, reason)
     if ideal < current:
         reason = (
             f"Scan more often: {len(changed)} of the last {len(runs) - 1} runs found changes "
-            f"(about {evidence['changes_per_day']} a day), so a scan every {_human(current)} "
-            f"lets changes wait; every {_human(ideal)} catches them half as late."
+            f"(about {evidence['changes_per_day']} a day), so a scan every "
+            f"{human_interval(current)} lets changes wait; every {human_interval(ideal)} "
+            "catches them half as late."
         )
     else:
         reason = (
             f"Scan less often: only {len(changed)} of the last {len(runs) - 1} runs found "
-            f"changes in {evidence['days']} days; a scan every {_human(ideal)} instead of "
-            f"every {_human(current)} would have missed nothing for long."
+            f"changes in {evidence['days']} days; a scan every {human_interval(ideal)} instead of "
+            f"every {human_interval(current)} would have missed nothing for long."
         )
     return FrequencyAdvice(datasource_id, current, ideal, evidence, reason)
 
 
-def _human(hours: float) -> str:
+def human_interval(hours: float) -> str:
     if hours < 1:
         return f"{max(1, round(hours * 60))} minutes"
     if hours < 48:

@@ -77,7 +77,7 @@ def _apply_change(change: changes.Change) -> Any:
 
 
 def _describe(change: changes.Change) -> str:
-    return f"Scan {change.obj.datasource} every {history._human(change.payload['hours'])}"
+    return f"Scan {change.obj.datasource} every {history.human_interval(change.payload['hours'])}"
 
 
 # --- the panel ---------------------------------------------------------------------------------
@@ -104,8 +104,8 @@ def advice_panel(request: HttpRequest) -> str | None:
             "advice": [
                 {
                     "source": sources[a.datasource_id],
-                    "now": history._human(a.current_hours),
-                    "then": history._human(a.recommended_hours),
+                    "now": history.human_interval(a.current_hours),
+                    "then": history.human_interval(a.recommended_hours),
                     "hours": int(a.recommended_hours),
                     "reason": a.reason,
                 }
@@ -138,7 +138,8 @@ def apply_view(request: HttpRequest) -> HttpResponse:
         return redirect("admin:index")
     if changes.pending_of(schedule) is None:
         messages.success(
-            request, f"{source.name} is now scanned every {history._human(hours)} ({schedule})."
+            request,
+            f"{source.name} is now scanned every {history.human_interval(hours)} ({schedule}).",
         )
     return redirect("admin:index")
 
