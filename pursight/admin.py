@@ -265,6 +265,56 @@ class ObjectActionsMixin:
         opts = obj._meta
         return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
 
+    def object_action(
+        self,
+        request: HttpRequest,
+        object_id: Any,
+        action_name: str,
+        *,
+        title: str,
+        question: Callable[[Any], str],
+        service: Callable[..., Any],
+        arg: str,
+        done: Callable[[Any], str] | None = None,
+        then: Callable[[Any, Any], HttpResponse] | None = None,
+    ) -> HttpResponse:
+        """A detail action that calls one service on one object: the object through the gate
+        (:meth:`gated_object`), a confirmation on GET (``question(obj)``), on POST
+        ``service(actor=..., <arg>=obj)`` (its errors become messages, :meth:`call_service`),
+        ``done(result)`` reported when it did something, then ``then(obj, result)`` (by default
+        back to the object's page)."""
+        obj = self.gated_object(request, object_id, action_name)
+
+        def act() -> HttpResponse:
+            result = self.call_service(request, service, **{arg: obj})  # type: ignore[attr-defined]
+            if result is not None and done is not None:
+                self.report(request, True, done(result))  # type: ignore[attr-defined]
+            if then is not None:
+                return then(obj, result)
+            return HttpResponseRedirect(self.change_url(obj))
+
+        return self.confirm_or_act(request, obj, title=title, question=question(obj), act=act)
+
+    def state_allows(
+        self, request: HttpRequest, object_id: Any, action_name: str, states: Any
+    ) -> bool:
+        """For ``has_<action>_permission``: no object (the changelist) → True; else whether the
+        object is one the user may ``action_name`` and its ``state`` is one of ``states`` (one
+        query; hidden, missing or not an id → False)."""
+        if object_id is None:
+            return True
+        model = self.model  # type: ignore[attr-defined]
+        try:
+            obj = (
+                permissions.restrict(model._default_manager.all(), request.user, action_name)
+                .filter(pk=object_id)
+                .only("state")
+                .first()
+            )
+        except (ValueError, TypeError, ValidationError):  # not an id: like a missing object
+            return False
+        return obj is not None and obj.state in states
+
 
 def presence_filter(
     field: str, title: str, parameter: str, absent: tuple[str, str], present: tuple[str, str]

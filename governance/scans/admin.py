@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django import forms
@@ -65,7 +66,12 @@ class StartScanMixin(ObjectActionsMixin):
         if launch is not None:
             self.report(request, *launch_message(launch))
 
-    def run_redirect(self, launch: services.Launch | None, fallback: Any) -> HttpResponseRedirect:
+    def launched(
+        self, request: HttpRequest, fallback: Any, launch: services.Launch | None
+    ) -> HttpResponseRedirect:
+        """After a start (``then`` of :meth:`object_action`): what happened, then the run's
+        page, or back to ``fallback``'s when nothing started."""
+        self.started(request, launch)
         if launch is None:
             return redirect(self.change_url(fallback))
         return redirect(reverse("admin:scans_scanrun_change", args=[launch.run.pk]))
@@ -104,19 +110,15 @@ class DataSourceScanActions(StartScanMixin):
 
     @action(description="Scan now", url_path="scan", icon="radar")
     def scan_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        source = self.gated_object(request, object_id, "scan")
-
-        def act() -> HttpResponse:
-            run = self.call_service(request, _start_default, source=source)
-            self.started(request, run)
-            return self.run_redirect(run, source)
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            source,
+            object_id,
+            "scan",
             title="Scan now",
-            question=f"Start a scan of the data source '{source.name}' now?",
-            act=act,
+            question=lambda source: f"Start a scan of the data source '{source.name}' now?",
+            service=_start_default,
+            arg="source",
+            then=partial(self.launched, request),
         )
 
 
@@ -186,19 +188,15 @@ class ScanAdmin(StartScanMixin, PurSightModelAdmin):
 
     @action(description="Run now", url_path="run", icon="play_arrow")
     def run_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        scan = self.gated_object(request, object_id, "run")
-
-        def act() -> HttpResponse:
-            run = self.call_service(request, _start, scan=scan)
-            self.started(request, run)
-            return self.run_redirect(run, scan)
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            scan,
+            object_id,
+            "run",
             title="Run now",
-            question=f"Start a run of the scan '{scan}' now?",
-            act=act,
+            question=lambda scan: f"Start a run of the scan '{scan}' now?",
+            service=_start,
+            arg="scan",
+            then=partial(self.launched, request),
         )
 
 
@@ -374,34 +372,19 @@ class ScanRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmin):
 
     def has_cancel_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         """The Cancel button: only on a queued or running run the user may cancel."""
-        if object_id is None:
-            return True
-        try:
-            run = (
-                permissions.restrict(ScanRun.objects.all(), request.user, "cancel")
-                .filter(pk=object_id)
-                .only("state")
-                .first()
-            )
-        except (ValueError, TypeError, ValidationError):  # not an id: like a missing run
-            return False
-        return run is not None and run.state in (RunState.QUEUED, RunState.RUNNING)
+        return self.state_allows(request, object_id, "cancel", (RunState.QUEUED, RunState.RUNNING))
 
     @action(description="Cancel", url_path="cancel", icon="stop", permissions=["cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        run = self.gated_object(request, object_id, "cancel")
-
-        def act() -> HttpResponse:
-            if self.call_service(request, self._cancel, run=run):
-                self.report(request, True, f"Run #{run.pk}: cancel requested.")
-            return redirect(self.change_url(run))
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            run,
+            object_id,
+            "cancel",
             title="Cancel",
-            question=f"Cancel scan run #{run.pk} of {run.scan}?",
-            act=act,
+            question=lambda run: f"Cancel scan run #{run.pk} of {run.scan}?",
+            service=self._cancel,
+            arg="run",
+            done=lambda run: f"Run #{run.pk}: cancel requested.",
         )
 
 

@@ -94,37 +94,99 @@ def _admin_url(name: str, pk: Any) -> str | None:
 # --- built-in sources ---------------------------------------------------------------------------
 
 
-def running_scans(user: Any) -> list[Item] | None:
-    if not permissions.can_any(user, ScanRun, permissions.VIEW):
-        return None
-    runs = list(
-        permissions.restrict(ScanRun.objects.filter(state__in=ACTIVE_STATES), user)
-        .select_related("datasource")
-        .order_by("-queued_at", "-id")[:SHOWN]
-    )
-    etas = scan_history.eta_for_runs(runs)  # one query: these sources' history
-    return [
-        Item(
-            key=f"scan:{r.pk}",
-            kind="Scan",
-            name=r.datasource.name,
-            url=_admin_url("admin:scans_scanrun_change", r.pk),
-            state=RunState(r.state).label,
-            progress=r.progress,
-            detail=" · ".join(
-                part
-                for part in (
-                    f"{r.tables_done} of {r.tables_total} tables"
-                    if r.tables_total
-                    else ("waiting for a worker" if r.state == RunState.QUEUED else "starting"),
-                    _eta_text(etas.get(r.pk)),
-                )
-                if part
-            ),
-            at=r.started_at or r.queued_at,
+@dataclass(frozen=True)
+class Rows:
+    """How the rows of one kind (scan runs, evaluation runs, approvals) become :class:`Item`:
+    the key's prefix ("scan" gives "scan:12"), the kind shown, the row's page and name."""
+
+    key: str
+    kind: str
+    url: Callable[[Any], str | None]
+    name: Callable[[Any], str]
+
+    def visible(self, user: Any, model: Any, rows: Any) -> list[Any] | None:
+        """The first :data:`SHOWN` of ``rows`` (ordered) that ``user`` may see, in one query;
+        None when the user may see no ``model`` at all."""
+        if not permissions.can_any(user, model, permissions.VIEW):
+            return None
+        return list(permissions.restrict(rows, user)[:SHOWN])
+
+    def items(
+        self,
+        rows: Any | None,
+        *,
+        state: Callable[[Any], str],
+        detail: Callable[[Any], str],
+        at: Callable[[Any], datetime | None],
+        progress: Callable[[Any], float | None] = lambda r: None,
+        name: Callable[[Any], str] | None = None,
+    ) -> list[Item] | None:
+        """One item a row, its fields read from the row; None for None (see :meth:`visible`)."""
+        if rows is None:
+            return None
+        name = name or self.name
+        return [
+            Item(
+                key=f"{self.key}:{r.pk}",
+                kind=self.kind,
+                name=name(r),
+                url=self.url(r),
+                state=state(r),
+                progress=progress(r),
+                detail=detail(r),
+                at=at(r),
+            )
+            for r in rows
+        ]
+
+    def failed(
+        self, user: Any, model: Any, rows: Any, at: Callable[[Any], datetime | None]
+    ) -> list[Item] | None:
+        """Failed runs with their reasons (a run without one says so)."""
+        return self.items(
+            self.visible(user, model, rows),
+            state=lambda r: "Failed",
+            detail=lambda r: r.error or "No reason recorded.",
+            at=at,
         )
-        for r in runs
-    ]
+
+
+def _admin_page(name: str) -> Callable[[Any], str | None]:
+    return lambda r: _admin_url(name, r.pk)
+
+
+SCANS = Rows("scan", "Scan", _admin_page("admin:scans_scanrun_change"), lambda r: r.datasource.name)
+EVALUATIONS = Rows(
+    "evaluation",
+    "Evaluation",
+    _admin_page("admin:compliance_evaluationrun_change"),
+    lambda r: r.framework.name,
+)
+APPROVALS = Rows("approval", "Approved change", services.review_url, lambda r: r.summary)
+
+
+def running_scans(user: Any) -> list[Item] | None:
+    active = ScanRun.objects.filter(state__in=ACTIVE_STATES).select_related("datasource")
+    runs = SCANS.visible(user, ScanRun, active.order_by("-queued_at", "-id"))
+    if runs is None:
+        return None
+    etas = scan_history.eta_for_runs(runs)  # one query: these sources' history
+
+    def detail(r: ScanRun) -> str:
+        done = (
+            f"{r.tables_done} of {r.tables_total} tables"
+            if r.tables_total
+            else ("waiting for a worker" if r.state == RunState.QUEUED else "starting")
+        )
+        return " · ".join(part for part in (done, _eta_text(etas.get(r.pk))) if part)
+
+    return SCANS.items(
+        runs,
+        state=lambda r: RunState(r.state).label,
+        progress=lambda r: r.progress,
+        detail=detail,
+        at=lambda r: r.started_at or r.queued_at,
+    )
 
 
 def _eta_text(eta: dict[str, Any] | None) -> str:
@@ -136,92 +198,39 @@ def _eta_text(eta: dict[str, Any] | None) -> str:
 
 
 def running_evaluations(user: Any) -> list[Item] | None:
-    if not permissions.can_any(user, EvaluationRun, permissions.VIEW):
-        return None
-    runs = (
-        permissions.restrict(EvaluationRun.objects.filter(state=EvalState.RUNNING), user)
-        .select_related("framework", "datasource")
-        .order_by("-started_at")[:SHOWN]
+    active = EvaluationRun.objects.filter(state=EvalState.RUNNING)
+    rows = active.select_related("framework", "datasource").order_by("-started_at")
+    return EVALUATIONS.items(
+        EVALUATIONS.visible(user, EvaluationRun, rows),
+        name=lambda r: r.framework.name + (f" on {r.datasource.name}" if r.datasource_id else ""),
+        state=lambda r: "Running",
+        detail=lambda r: f"{r.rules_evaluated} rules evaluated",
+        at=lambda r: r.started_at,
     )
-    return [
-        Item(
-            key=f"evaluation:{r.pk}",
-            kind="Evaluation",
-            name=f"{r.framework.name}" + (f" on {r.datasource.name}" if r.datasource_id else ""),
-            url=_admin_url("admin:compliance_evaluationrun_change", r.pk),
-            state="Running",
-            progress=None,
-            detail=f"{r.rules_evaluated} rules evaluated",
-            at=r.started_at,
-        )
-        for r in runs
-    ]
 
 
 def failed_scans(user: Any, since: datetime) -> list[Item] | None:
-    if not permissions.can_any(user, ScanRun, permissions.VIEW):
-        return None
-    runs = (
-        permissions.restrict(
-            ScanRun.objects.filter(state=RunState.FAILED, finished_at__gte=since), user
-        )
-        .select_related("datasource")
-        .order_by("-finished_at")[:SHOWN]
-    )
-    return [
-        Item(
-            key=f"scan:{r.pk}",
-            kind="Scan",
-            name=r.datasource.name,
-            url=_admin_url("admin:scans_scanrun_change", r.pk),
-            state="Failed",
-            detail=r.error or "No reason recorded.",
-            at=r.finished_at,
-        )
-        for r in runs
-    ]
+    failed = ScanRun.objects.filter(state=RunState.FAILED, finished_at__gte=since)
+    rows = failed.select_related("datasource").order_by("-finished_at")
+    return SCANS.failed(user, ScanRun, rows, at=lambda r: r.finished_at)
 
 
 def failed_evaluations(user: Any, since: datetime) -> list[Item] | None:
-    if not permissions.can_any(user, EvaluationRun, permissions.VIEW):
-        return None
-    runs = (
-        permissions.restrict(
-            EvaluationRun.objects.filter(state=EvalState.FAILED, started_at__gte=since), user
-        )
-        .select_related("framework")
-        .order_by("-started_at")[:SHOWN]
-    )
-    return [
-        Item(
-            key=f"evaluation:{r.pk}",
-            kind="Evaluation",
-            name=r.framework.name,
-            url=_admin_url("admin:compliance_evaluationrun_change", r.pk),
-            state="Failed",
-            detail=r.error or "No reason recorded.",
-            at=r.finished_at or r.started_at,
-        )
-        for r in runs
-    ]
+    failed = EvaluationRun.objects.filter(state=EvalState.FAILED, started_at__gte=since)
+    rows = failed.select_related("framework").order_by("-started_at")
+    return EVALUATIONS.failed(user, EvaluationRun, rows, at=lambda r: r.finished_at or r.started_at)
 
 
 def failed_approvals(user: Any, since: datetime) -> list[Item] | None:
     rows = services.visible_requests(
         user, ApprovalRequest.objects.filter(status=Status.FAILED, decided_at__gte=since)
     ).order_by("-decided_at")[:SHOWN]
-    return [
-        Item(
-            key=f"approval:{r.pk}",
-            kind="Approved change",
-            name=r.summary,
-            url=services.review_url(r),
-            state="Not applied",
-            detail=r.error,
-            at=r.decided_at,
-        )
-        for r in rows
-    ]
+    return APPROVALS.items(
+        rows,
+        state=lambda r: "Not applied",
+        detail=lambda r: r.error,
+        at=lambda r: r.decided_at,
+    )
 
 
 # --- panels -------------------------------------------------------------------------------------

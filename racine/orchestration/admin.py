@@ -182,21 +182,16 @@ class WorkflowAdmin(ObjectActionsMixin, PurSightModelAdmin):
 
     @action(description="Run now", url_path="run", icon="play_arrow", permissions=["run"])
     def run_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        workflow = self.gated_object(request, object_id, "run")
-
-        def act() -> HttpResponse:
-            run = self.call_service(request, _start, workflow=workflow)
-            if run is None:
-                return redirect(self.change_url(workflow))
-            self.report(request, True, f"Workflow run #{run.pk} started; its page follows it.")
-            return redirect(self.change_url(run))
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            workflow,
+            object_id,
+            "run",
             title="Run now",
-            question=f"Start a run of the workflow '{workflow}' now?",
-            act=act,
+            question=lambda workflow: f"Start a run of the workflow '{workflow}' now?",
+            service=_start,
+            arg="workflow",
+            done=lambda run: f"Workflow run #{run.pk} started; its page follows it.",
+            then=lambda workflow, run: redirect(self.change_url(run or workflow)),
         )
 
     @action(description="Export YAML", url_path="export", icon="download")
@@ -382,65 +377,41 @@ class WorkflowRunAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmi
         d = obj.duration_seconds
         return "—" if d is None else f"{d:.1f} s"
 
-    def _state_allows(
-        self, request: HttpRequest, object_id: Any, action_name: str, states: tuple[str, ...]
-    ) -> bool:
-        if object_id is None:
-            return True
-        try:
-            run = (
-                permissions.restrict(WorkflowRun.objects.all(), request.user, action_name)
-                .filter(pk=object_id)
-                .only("state")
-                .first()
-            )
-        except (ValueError, TypeError, ValidationError):
-            return False
-        return run is not None and run.state in states
-
     def has_cancel_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
-        return self._state_allows(
-            request, object_id, "cancel", (RunState.PENDING, RunState.RUNNING)
-        )
+        return self.state_allows(request, object_id, "cancel", (RunState.PENDING, RunState.RUNNING))
 
     def has_resume_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
-        return self._state_allows(
+        return self.state_allows(
             request, object_id, "resume", (RunState.FAILED, RunState.CANCELLED)
         )
 
     @action(description="Cancel", url_path="cancel", icon="stop", permissions=["cancel"])
     def cancel_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        run = self.gated_object(request, object_id, "cancel")
-
-        def act() -> HttpResponse:
-            if self.call_service(request, services.cancel_run, run=run):
-                self.report(request, True, f"Run #{run.pk} cancelled.")
-            return redirect(self.change_url(run))
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            run,
+            object_id,
+            "cancel",
             title="Cancel",
-            question=f"Cancel workflow run #{run.pk} of {run.workflow}?",
-            act=act,
+            question=lambda run: f"Cancel workflow run #{run.pk} of {run.workflow}?",
+            service=services.cancel_run,
+            arg="run",
+            done=lambda run: f"Run #{run.pk} cancelled.",
         )
 
     @action(description="Resume", url_path="resume", icon="replay", permissions=["resume"])
     def resume_detail(self, request: HttpRequest, object_id: Any) -> HttpResponse:
-        run = self.gated_object(request, object_id, "resume")
-
-        def act() -> HttpResponse:
-            if self.call_service(request, services.resume_run, run=run):
-                self.report(request, True, f"Run #{run.pk} resumed from its failed steps.")
-            return redirect(self.change_url(run))
-
-        return self.confirm_or_act(
+        return self.object_action(
             request,
-            run,
+            object_id,
+            "resume",
             title="Resume",
-            question=f"Resume workflow run #{run.pk} from its failed steps? Steps that "
-            "succeeded are not run again.",
-            act=act,
+            question=lambda run: (
+                f"Resume workflow run #{run.pk} from its failed steps? Steps "
+                "that succeeded are not run again."
+            ),
+            service=services.resume_run,
+            arg="run",
+            done=lambda run: f"Run #{run.pk} resumed from its failed steps.",
         )
 
 
