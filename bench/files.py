@@ -10,13 +10,18 @@ in all. Then, with the DuckDB connector alone (no Django):
 * the listing of the tree (grouping files into tables),
 * the discovery of every table's schema, cold (nothing cached),
 * the sampling of every table (100 rows, the scans' default),
-* the rediscovery by a new connector in the same process (schemas cached, no file opened).
+* the rediscovery by a new connector in the same process (schemas cached, no file opened),
+* the rediscovery by a new connector with the schemas a catalog stored (as in a new process:
+  nothing cached, every table vouched for by its data version, no file opened).
 
 With ``--catalog-url`` (a PostgreSQL database that is migrated, then used as the catalog), it
 also registers the tree as a file source and runs a first scan and a rescan end to end in child
-processes (what a Celery worker does), reporting the run's time, tables sampled and warnings.
+processes (what a Celery worker does), reporting the run's time, tables sampled, warnings, the
+files opened and the schemas taken from the catalog; ``--compare`` adds a rescan that ignores
+the catalog's schemas (reads every table's schema from its files, as before).
 
     .venv/bin/python bench/files.py [--files 10000] [--build-dir DIR] [--catalog-url URL]
+        [--compare]
 """
 
 from __future__ import annotations
@@ -151,15 +156,45 @@ def connector_phase(tree: Path) -> dict:
         figures["unchanged"] = sum(
             versions.get((t.schema, t.name)) == t.data_version for t in again
         )
+    stored = {
+        (t.schema, t.name, t.data_version): duckdb_files.KnownSchema(
+            columns=t.columns, row_estimate=t.row_estimate, comment=t.comment
+        )
+        for t in infos
+    }
+    duckdb_files._schema_cache.clear()  # a new process: only the catalog knows the schemas
+    with get_connector(params, file_access=access) as c:
+        c.known_schemas = lambda schema, name, version: stored.get((schema, name, version))
+        start = time.perf_counter()
+        again = list(c.discover())
+        figures["stored_s"] = time.perf_counter() - start
+        figures["stored_opened"] = c.files_opened
+        figures["stored_reused"] = c.schemas_reused
     figures["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return figures
 
 
-def child(tree: str) -> None:
-    """One scan of the bench source (registered on first use) in this process: a JSON line."""
+def child(tree: str, reuse: bool = True) -> None:
+    """One scan of the bench source (registered on first use) in this process: a JSON line.
+    ``reuse=False``: the catalog's schemas are ignored (every schema read from the files)."""
     import django
 
     django.setup()
+    from governance.datasources.connectors import duckdb_files
+
+    cls = duckdb_files.DuckDBFilesConnector
+    counts = {"opened": 0, "reused": 0}
+    close = cls.close
+
+    def counting_close(self: duckdb_files.DuckDBFilesConnector) -> None:
+        counts["opened"] += self.files_opened
+        counts["reused"] += self.schemas_reused
+        self.files_opened = self.schemas_reused = 0
+        close(self)
+
+    cls.close = counting_close  # type: ignore[method-assign]
+    if not reuse:
+        cls._reuse = lambda self, table: False  # type: ignore[method-assign]
     from governance.datasources.models import DataSource
     from governance.datasources.services import register_datasource
     from governance.rbac.models import Collection
@@ -188,6 +223,8 @@ def child(tree: str) -> None:
                 "sampled": run.tables_sampled,
                 "columns": run.columns_seen,
                 "warnings": len(run.warnings),
+                "opened": counts["opened"],
+                "reused": counts["reused"],
                 "seconds": elapsed,
                 "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             }
@@ -195,7 +232,7 @@ def child(tree: str) -> None:
     )
 
 
-def scan_phase(tree: Path, catalog_url: str) -> list[dict]:
+def scan_phase(tree: Path, catalog_url: str, compare: bool = False) -> list[dict]:
     env = {
         **os.environ,
         "DATABASE_URL": catalog_url,
@@ -209,9 +246,12 @@ def scan_phase(tree: Path, catalog_url: str) -> list[dict]:
         check=True,
     )
     results = []
-    for label in ("first scan", "rescan"):
+    runs = [("first scan", []), ("rescan", [])]
+    if compare:
+        runs.append(("rescan, schemas from the files", ["--no-reuse"]))
+    for label, extra in runs:
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(tree)],
+            [sys.executable, __file__, "--child", str(tree), *extra],
             env=env,
             check=True,
             capture_output=True,
@@ -222,8 +262,8 @@ def scan_phase(tree: Path, catalog_url: str) -> list[dict]:
             raise SystemExit(f"{label} {r['state']}: {r['error']}")
         print(
             f"{label:10} {r['tables']:5d} tables ({r['sampled']} sampled) {r['columns']:6d} "
-            f"columns {r['seconds']:7.2f} s  {r['warnings']} warnings  peak RSS "
-            f"{r['peak_mb']:.0f} MB"
+            f"columns {r['seconds']:7.2f} s  {r['warnings']} warnings  {r['opened']} files "
+            f"opened, {r['reused']} schemas from the catalog  peak RSS {r['peak_mb']:.0f} MB"
         )
         results.append(r)
     return results
@@ -236,12 +276,14 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000, help="a multiple of 1,000")
     parser.add_argument("--build-dir", default="")
     parser.add_argument("--catalog-url", default="")
+    parser.add_argument("--compare", action="store_true", help="also rescan without reuse")
     parser.add_argument("--child")
+    parser.add_argument("--no-reuse", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pursight.settings")
     if args.child:
-        child(args.child)
+        child(args.child, reuse=not args.no_reuse)
         return
     if args.files < 1000 or args.files % 1000:
         raise SystemExit("--files must be a multiple of 1,000")
@@ -270,9 +312,13 @@ def main() -> None:
         f"  rediscovery          {f['rediscover_s']:7.2f} s  ({f['reopened']} files reopened, "
         f"{f['unchanged']} of {f['tables']} tables unchanged)"
     )
+    print(
+        f"  rediscovery, stored  {f['stored_s']:7.2f} s  ({f['stored_opened']} files opened, "
+        f"{f['stored_reused']} schemas from the catalog)"
+    )
     print(f"  peak RSS             {f['peak_mb']:7.0f} MB")
     if args.catalog_url:
-        scan_phase(tree, args.catalog_url)
+        scan_phase(tree, args.catalog_url, compare=args.compare)
 
 
 if __name__ == "__main__":

@@ -28,9 +28,17 @@ from django.utils import timezone
 
 from governance.catalog import classifying, containment
 from governance.catalog import services as catalog
+from governance.catalog.models import CatalogColumn, CatalogTable
 from governance.catalog.profiling import profile
 from governance.datasources import services as datasources
-from governance.datasources.connectors import ConnectorError, ErrorCode, TableInfo
+from governance.datasources.connectors import (
+    ColumnInfo,
+    ConnectorError,
+    ErrorCode,
+    KnownSchema,
+    SchemaLookup,
+    TableInfo,
+)
 from governance.datasources.models import DataSource
 from governance.scanrules import services as scanrules
 from governance.scanrules.matching import Selection
@@ -442,6 +450,48 @@ def _plan(rule_set: Any, source: DataSource) -> _Plan:
     return _Plan(scanrules.selection_for(rule_set), rule_set, source.store_samples, salt)
 
 
+def _stored_schemas(source: DataSource, plan: _Plan) -> SchemaLookup:
+    """For connectors that can skip reading a schema (file sources): the catalog's columns of
+    a table whose stored scan token is the token of the offered data version with those
+    columns, i.e. nothing changed since they were stored. Loaded on first use (two queries)."""
+    stored: dict[tuple[str, str], tuple[str, int | None, str, list[ColumnInfo]]] = {}
+    loaded = False
+
+    def lookup(schema: str, name: str, data_version: str) -> KnownSchema | None:
+        nonlocal loaded
+        if not loaded:
+            loaded = True
+            by_id: dict[int, list[ColumnInfo]] = {}
+            for tid, sname, tname, token, rows, comment in (
+                CatalogTable.objects.live()
+                .filter(datasource=source)
+                .exclude(scan_token="")
+                .values_list("id", "schema__name", "name", "scan_token", "row_estimate", "comment")
+                .iterator(chunk_size=2000)
+            ):
+                by_id[tid] = []
+                stored[(sname, tname)] = (token, rows, comment, by_id[tid])
+            for tid, *col in (
+                CatalogColumn.objects.live()
+                .filter(datasource=source, table__removed_at__isnull=True)
+                .order_by("table_id", "ordinal", "id")
+                .values_list("table_id", "name", "data_type", "nullable", "ordinal", "default")
+                .iterator(chunk_size=5000)
+            ):
+                if tid in by_id:
+                    by_id[tid].append(ColumnInfo(*col))
+        found = stored.get((schema, name))
+        if found is None or not found[3]:
+            return None
+        token, rows, comment, columns = found
+        info = TableInfo(schema, name, "table", columns, data_version=data_version)
+        if plan.token(info, columns) != token:
+            return None
+        return KnownSchema(columns=columns, row_estimate=rows, comment=comment or None)
+
+    return lookup
+
+
 def _observe(
     connector: Any, info: TableInfo, plan: _Plan, stored_token: str | None
 ) -> tuple[catalog.ObservedTable, dict[str, list]]:
@@ -538,6 +588,7 @@ def _execute(run: ScanRun) -> None:
     progress = _Progress(run)
     now = timezone.now()
     with datasources.open_connector(source) as connector:
+        connector.known_schemas = _stored_schemas(source, plan)  # unchanged files stay closed
         schema_names = [s for s in connector.list_schemas() if selection.schema(s)]
         schemas, result = catalog.upsert_schemas(source, schema_names, now)
         progress.add(result)

@@ -12,7 +12,13 @@ from pursight.filters import GatedFilterBackend
 
 from .. import classifying, search, services
 from ..models import CatalogColumn, CatalogSchema, CatalogTable, ColumnClassification
-from .serializers import ColumnSerializer, SchemaSerializer, TableSerializer
+from .serializers import (
+    VISIBLE_CONTAINMENTS,
+    ColumnSerializer,
+    SchemaSerializer,
+    TableSerializer,
+    visible_containments,
+)
 
 
 class FullTextSearchFilter(filters.BaseFilterBackend):
@@ -126,3 +132,17 @@ class ColumnViewSet(AssetViewSet):
     serializer_class = ColumnSerializer
     filterset_class = ColumnFilter
     ordering_fields = [*AssetViewSet.ordering_fields, "ordinal"]
+
+    def get_queryset(self):
+        # The columns' "contains" results in one query per page, through the gate.
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch(
+                    "containments",
+                    queryset=visible_containments(self.request.user),
+                    to_attr=VISIBLE_CONTAINMENTS,
+                )
+            )
+        )

@@ -8,6 +8,8 @@ from .base import (
     Connector,
     ConnectorError,
     ErrorCode,
+    KnownSchema,
+    SchemaLookup,
     TableInfo,
 )
 from .registry import get_connector, kinds, register
@@ -20,6 +22,8 @@ __all__ = [
     "Connector",
     "ConnectorError",
     "ErrorCode",
+    "KnownSchema",
+    "SchemaLookup",
     "TableInfo",
     "get_connector",
     "kinds",

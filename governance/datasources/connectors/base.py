@@ -167,6 +167,20 @@ class TableInfo:
 
 
 @dataclass(frozen=True)
+class KnownSchema:
+    """What the caller stored for a table at a given ``data_version`` (its catalog row)."""
+
+    columns: list[ColumnInfo]
+    row_estimate: int | None = None
+    comment: str | None = None
+
+
+#: ``(schema, name, data_version) -> KnownSchema | None``: the stored schema of a table whose
+#: data is unchanged since it was stored (``None``: unknown or changed; the table is read).
+SchemaLookup = Callable[[str, str, str], KnownSchema | None]
+
+
+@dataclass(frozen=True)
 class ConnectionTestResult:
     ok: bool
     server_version: str
@@ -178,6 +192,10 @@ class Connector(ABC):
 
     kind: ClassVar[str]
     options_allowed: ClassVar[frozenset[str]] = frozenset()  # driver options a source may set
+    #: Stored schemas of unchanged tables, set by the caller (a scan, from the catalog). A
+    #: connector whose schema reads are costly (files) takes a table's schema from it instead
+    #: of reading it again; the others ignore it.
+    known_schemas: SchemaLookup | None = None
 
     def __init__(
         self,

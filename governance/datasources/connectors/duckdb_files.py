@@ -22,7 +22,11 @@ per file, and left out: it never stops discovery or sampling of the others.
 
 Rescans. A table's ``data_version`` is a digest of its members' paths, sizes and modification
 times, so an unchanged table is not sampled again (see the scans' tokens); its schema is kept in
-a per-process cache under the same digest, so an unchanged file is not even opened again.
+a per-process cache under the same digest, so an unchanged file is not even opened again. In a
+new process the caller may hand over what it stored last time (:attr:`DuckDBFilesConnector.
+known_schemas`, which scans fill from the catalog): a table whose digest it vouches for takes
+its stored columns, row estimate and comment, and none of its files is opened. Unreadable
+members of such a table were reported when it last changed and are not reported again.
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ class FileTable:
     columns: list[ColumnInfo] = field(default_factory=list)
     row_estimate: int | None = None
     bad: dict[str, str] = field(default_factory=dict)  # rel → reason
+    stored_comment: str | None = None  # the comment stored with a reused schema
 
     @property
     def data_version(self) -> str:
@@ -148,6 +153,8 @@ class FileTable:
         return [f for f in self.files if f.rel not in self.bad]
 
     def comment(self) -> str:
+        if self.stored_comment is not None:
+            return self.stored_comment
         label = FORMAT_LABELS[self.fmt]
         good = self.good_files
         if len(self.files) == 1:
@@ -183,6 +190,8 @@ class DuckDBFilesConnector(Connector):
         self.problems: list[str] = []
         #: Files opened by this connector (schemas read and samples taken): tests and benchmarks.
         self.files_opened = 0
+        #: Tables whose schema was taken from :attr:`known_schemas` (no file opened).
+        self.schemas_reused = 0
         self._con: duckdb.DuckDBPyConnection | None = None
         self._layout: dict[str, dict[str, FileTable]] | None = None
         self._root: str | None = None
@@ -238,6 +247,17 @@ class DuckDBFilesConnector(Connector):
         """The source's resolved directory or file, confined to the allowed roots (checked again
         whenever the source is opened)."""
         return self.access.resolve(self.params.database)
+
+    def check_path(self) -> str:
+        """The settings checked as a registration needs them, without listing the tree: the
+        path is allowed and exists, and a single file is a data file by its suffix. Returns
+        the resolved path."""
+        real = self.root()
+        if os.path.isfile(real) and file_format(real) is None:
+            raise self.invalid(
+                "the file is not CSV, TSV, JSON lines or Parquet (by its name's suffix)"
+            )
+        return real
 
     def root(self) -> str:
         """The resolved path, which must exist (DATABASE_MISSING otherwise)."""
@@ -595,6 +615,8 @@ class DuckDBFilesConnector(Connector):
                 table.bad[rel] = reason
                 self.problems.append(f"{rel}: skipped, {reason}.")
             return [table]
+        if self._reuse(table):
+            return [table]
         shapes: list[tuple[DataFile, list[ColumnInfo]]] = []
         candidates = list(table.files)
         while candidates and len(shapes) < SHAPE_FILES:
@@ -626,6 +648,20 @@ class DuckDBFilesConnector(Connector):
             table.row_estimate = self._row_estimate(table)
         self._remember(table)
         return [table]
+
+    def _reuse(self, table: FileTable) -> bool:
+        """Take ``table``'s schema from :attr:`known_schemas` when it vouches for its files.
+        Not put in the process cache: the caller may have stored only some columns."""
+        if self.known_schemas is None:
+            return False
+        known = self.known_schemas(table.schema, table.name, table.data_version)
+        if known is None or not known.columns:
+            return False
+        table.columns = list(known.columns)
+        table.row_estimate = known.row_estimate
+        table.stored_comment = known.comment
+        self.schemas_reused += 1
+        return True
 
     def _remember(self, table: FileTable) -> None:
         key = self._cache_key(table)

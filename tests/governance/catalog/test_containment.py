@@ -221,3 +221,102 @@ def test_the_picker_offers_only_columns_the_user_may_view(world: Any) -> None:
         (world["hidden_notes"].display_qualified_name, "tickets.notes (TEXT)")
     ]
     assert len(bench.column_source.choices(world["reader"])) == 4
+
+
+# --- the column API's "contains" ------------------------------------------------------------------
+def api_for(user: Any) -> Any:
+    from django.contrib.auth import get_user_model
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    # A fresh user object, as in production: no scope cached across requests.
+    client.force_authenticate(get_user_model().objects.get(pk=user.pk))
+    return client
+
+
+def test_the_column_api_shows_them_on_visible_columns_only(world: Any) -> None:
+    notes, hidden = world["notes"], world["hidden_notes"]
+    reader = api_for(world["reader"])
+    listed = reader.get(f"/api/v1/catalog/columns/?table={notes.table_id}&ordering=ordinal")
+    assert listed.status_code == 200
+    by_name = {c["name"]: c for c in listed.json()["results"]}
+    contains = by_name["notes"]["contains"]
+    assert [c["info_type"] for c in contains] == ["EMAIL_ADDRESS", "PHONE_NUMBER"]  # by name
+    for c in contains:
+        assert set(c) == {
+            "info_type",
+            "info_type_name",
+            "share",
+            "matched",
+            "sampled",
+            "evidence",
+            "scan_run_id",
+            "found_at",
+        }
+        assert (c["share"], c["matched"], c["sampled"]) == (0.5, 20, 40)
+        assert c["scan_run_id"] == world["run"].pk
+        assert c["evidence"] and all(
+            "mailhost" not in e and "7946 0" not in e for e in c["evidence"]
+        )
+    assert by_name["subject"]["contains"] == [] and by_name["contact_email"]["contains"] == []
+    detail = reader.get(f"/api/v1/catalog/columns/{notes.pk}/").json()
+    assert detail["contains"] == contains
+    # another collection's column (with results of its own) is a 404, and never listed
+    assert reader.get(f"/api/v1/catalog/columns/{hidden.pk}/").status_code == 404
+    everything = reader.get("/api/v1/catalog/columns/?page_size=100").json()["results"]
+    assert {c["datasource_name"] for c in everything} == {"desk"}
+    outsider = api_for(world["outsider"]).get(f"/api/v1/catalog/columns/{hidden.pk}/").json()
+    assert {c["info_type"] for c in outsider["contains"]} == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+
+
+def test_the_column_list_reads_them_in_constant_queries(world: Any) -> None:
+    desk = world["desk"]
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = api_for(world["reader"]).get("/api/v1/catalog/columns/?page_size=50")
+        assert response.status_code == 200
+        return len(queries)
+
+    before = count()
+    found = ColumnContainment.objects.first()
+    for column in CatalogColumn.objects.filter(datasource=desk).exclude(name="notes"):
+        ColumnContainment.objects.create(
+            column=column,
+            datasource=desk,
+            classification=found.classification,
+            share=0.25,
+            found_at=found.found_at,
+        )
+    assert count() == before
+    results = api_for(world["reader"]).get("/api/v1/catalog/columns/?page_size=50").json()
+    assert all(c["contains"] for c in results["results"])  # every column has one now
+
+
+def test_info_types_hidden_from_the_user_are_left_out(world: Any, monkeypatch: Any) -> None:
+    from governance.classifications.models import Classification
+
+    # Info types are readable by anyone signed in; were they restricted (here: to platform
+    # curators), a column's results would show only the types the user may see.
+    monkeypatch.setitem(
+        permissions._registry,
+        Classification,
+        permissions.Securable(Classification, "", {"view": "curate_catalog"}, platform=True),
+    )
+    notes = world["notes"]
+    url = f"/api/v1/catalog/columns/{notes.pk}/"
+    assert api_for(world["reader"]).get(url).json()["contains"] == []
+    listed = api_for(world["reader"]).get(f"/api/v1/catalog/columns/?table={notes.table_id}")
+    assert all(c["contains"] == [] for c in listed.json()["results"])
+    steward = api_for(world["steward"]).get(url).json()["contains"]
+    assert {c["info_type"] for c in steward} == {"EMAIL_ADDRESS", "PHONE_NUMBER"}
+
+
+def test_a_curators_edit_answers_with_them(world: Any) -> None:
+    notes = world["notes"]
+    response = api_for(world["steward"]).patch(
+        f"/api/v1/catalog/columns/{notes.pk}/", {"description": "free text"}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert response.json()["description"] == "free text"
+    assert len(response.json()["contains"]) == 2

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from governance.datasources.connectors import (
     ConnectionParams,
     ConnectorError,
+    KnownSchema,
     duckdb_files,
     get_connector,
 )
@@ -429,3 +430,203 @@ def test_the_api_registers_and_tests_a_file_source(
     assert created.status_code == 201, created.json()
     tested = client.post(f"/api/v1/datasources/{created.json()['id']}/test/")
     assert tested.status_code == 200 and tested.json()["ok"], tested.json()
+
+
+# --- rescans in a new process: the catalog's schemas instead of the files -----------------------
+def test_known_schemas_vouch_for_unchanged_tables_only(tmp_path: Path) -> None:
+    root = lake(tmp_path / "lake")
+    access = access_for(tmp_path)
+    with files_connector(root, access) as c:
+        first = tables_of(c)
+    duckdb_files._schema_cache.clear()  # a new process
+    asked: list[tuple[str, str, str]] = []
+
+    def known(schema: str, name: str, version: str) -> KnownSchema | None:
+        asked.append((schema, name, version))
+        info = first.get((schema, name))
+        if info is None or info.data_version != version or name == "stock.tsv":
+            return None
+        cols = [
+            duckdb_files.ColumnInfo("stored_" + c.name, "VARCHAR", True, c.ordinal)
+            for c in info.columns
+        ]
+        return KnownSchema(columns=cols, row_estimate=7, comment="stored")
+
+    with files_connector(root, access) as c:
+        c.known_schemas = known
+        again = tables_of(c)
+        # stock.tsv (not vouched for) is read: one DESCRIBE, its head for the delimiter and
+        # the row estimate; the three others open nothing
+        assert c.schemas_reused == 3 and c.files_opened == 1
+    assert len(asked) == 4
+    people = again[("lake", "people.jsonl")]
+    assert [col.name for col in people.columns] == ["stored_id", "stored_email", "stored_notes"]
+    assert (people.row_estimate, people.comment) == (7, "stored")
+    assert [col.name for col in again[("lake/sales", "stock.tsv")].columns] == ["country", "qty"]
+    # a reused schema is not cached for the process: another connector without the lookup
+    # reads the files again rather than trusting what a caller said
+    with files_connector(root, access) as c:
+        assert [col.name for col in tables_of(c)[("lake", "people.jsonl")].columns] == [
+            "id",
+            "email",
+            "notes",
+        ]
+
+
+@pytest.fixture
+def reads(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """What the scans' connectors did: files opened (DESCRIBE or sample), raw reads of a file's
+    head, DuckDB statements, schemas taken from the catalog."""
+    counts = {"opened": 0, "heads": 0, "statements": 0, "reused": 0}
+    cls = duckdb_files.DuckDBFilesConnector
+    close, head, run = cls.close, cls._head, cls._run
+
+    def counting_close(self) -> None:
+        counts["opened"] += self.files_opened
+        counts["reused"] += self.schemas_reused
+        self.files_opened = self.schemas_reused = 0
+        close(self)
+
+    def counting_head(path: str) -> bytes:
+        counts["heads"] += 1
+        return head(path)
+
+    def counting_run(self, sql: str, params: dict) -> list:
+        counts["statements"] += 1
+        return run(self, sql, params)
+
+    monkeypatch.setattr(cls, "close", counting_close)
+    monkeypatch.setattr(cls, "_head", staticmethod(counting_head))
+    monkeypatch.setattr(cls, "_run", counting_run)
+    return counts
+
+
+@pytest.mark.django_db
+def test_a_rescan_in_a_new_process_opens_no_unchanged_file(
+    make_source, scan_source, tmp_path: Path, reads: dict[str, int]
+) -> None:
+    from governance.catalog.models import CatalogColumn, CatalogTable
+
+    root = lake(tmp_path / "lake")
+    source = make_source(root, kind="files")
+    first = scan_source(source)
+    assert first.state == "succeeded", first.error
+    assert reads["opened"] > 0 and reads["reused"] == 0
+    stored = {
+        t.name: (t.row_estimate, t.comment, t.scan_token)
+        for t in CatalogTable.objects.filter(datasource=source)
+    }
+
+    duckdb_files._schema_cache.clear()  # a new worker process
+    reads.update(opened=0, heads=0, statements=0, reused=0)
+    again = scan_source(source)
+    assert again.state == "succeeded" and again.tables_sampled == 0
+    assert reads == {"opened": 0, "heads": 0, "statements": 0, "reused": 4}
+    assert {
+        t.name: (t.row_estimate, t.comment, t.scan_token)
+        for t in CatalogTable.objects.filter(datasource=source)
+    } == stored  # nothing changed in the catalog either
+
+    # One changed file: its table is read again (a new column shows), the others are not.
+    copy_to(
+        people_sql(25).replace(" AS notes", " AS notes, 'x' AS extra"),
+        root / "people.jsonl",
+        "jsonl",
+    )
+    duckdb_files._schema_cache.clear()
+    reads.update(opened=0, heads=0, statements=0, reused=0)
+    third = scan_source(source)
+    assert third.state == "succeeded" and third.tables_sampled == 1
+    assert reads["reused"] == 3 and reads["opened"] == 2  # its DESCRIBE and its sample
+    assert set(
+        CatalogColumn.objects.live()
+        .filter(datasource=source, table__name="people.jsonl")
+        .values_list("name", flat=True)
+    ) == {"id", "email", "notes", "extra"}
+
+
+# --- manage.py add_datasource --url files://… ----------------------------------------------------
+@pytest.mark.django_db
+def test_add_datasource_registers_a_files_url(settings, tmp_path: Path) -> None:
+    from django.core.management import call_command
+
+    from governance.datasources import services
+    from governance.datasources.models import DataSource
+
+    root = lake(tmp_path / "my lake")
+    settings.PURSIGHT_FILE_SOURCE_ROOTS = [str(tmp_path)]
+    call_command(
+        "add_datasource",
+        "--name",
+        "lake",
+        "--url",
+        f"files://{str(root).replace(' ', '%20')}?sample_files=4&group_files=false",
+        "--collection",
+        "Data/Lake",
+    )
+    source = DataSource.objects.get(name="lake")
+    assert (source.kind, source.database) == ("files", str(root))
+    assert source.options == {"sample_files": 4, "group_files": False}
+    assert source.collection.name == "Lake" and source.collection.parent.name == "Data"
+    assert services.test_connection(actor=None, source=source).ok
+    with services.open_connector(source) as c:  # the options reach the connector
+        assert (c.sample_files, c.group_files) == (4, False)
+    # one file, no options (the connector's defaults), host "localhost" as in file: URLs
+    call_command(
+        "add_datasource", "--name", "people", "--url", f"files://localhost{root}/people.jsonl"
+    )
+    people = DataSource.objects.get(name="people")
+    assert (people.database, people.options) == (f"{root}/people.jsonl", {})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("files://{outside}", "is not inside a directory allowed for file-based data sources"),
+        ("files://{root}/../../etc", "is not inside a directory allowed"),
+        ("files://{root}/missing", "Directory or file '{root}/missing' does not exist."),
+        ("files://{root}?sample_files=0", "sample_files must be a whole number from 1 to 64"),
+        ("files://{root}?sample_files=many", "sample_files must be a whole number from 1 to 64"),
+        ("files://{root}?group_files=maybe", "group_files must be true or false"),
+        ("files://{root}?mode=rwc", "unsupported option(s) 'mode' for files; supported"),
+        ("files://{root}?sample_files=2&sample_files=3", "given more than once: 'sample_files'"),
+        ("files://{root}/README.txt", "not CSV, TSV, JSON lines or Parquet"),
+        ("files://lake/sales", "'lake' would be a host; give an absolute path"),
+        ("files://", "a directory or file path is required"),
+        ("files://{root}#x", "unexpected '#'"),
+        ("file://{root}", "Unknown URL scheme 'file'; for a directory (or one file) of CSV"),
+    ],
+)
+def test_add_datasource_refuses_a_bad_files_url(settings, tmp_path: Path, url, message) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from governance.datasources.models import DataSource
+    from governance.rbac.models import Collection
+
+    root = lake(tmp_path / "roots" / "lake")
+    outside = lake(tmp_path / "outside")
+    settings.PURSIGHT_FILE_SOURCE_ROOTS = [str(tmp_path / "roots")]
+    collections = Collection.objects.count()
+    with pytest.raises(CommandError) as info:
+        call_command(
+            "add_datasource",
+            "--name",
+            "x",
+            "--url",
+            url.format(root=root, outside=outside),
+            "--collection",
+            "New",
+        )
+    assert message.format(root=root) in str(info.value)
+    assert not DataSource.objects.exists()
+    assert Collection.objects.count() == collections  # nothing created on the way
+
+
+def test_add_datasource_help_names_files_urls() -> None:
+    from governance.datasources.management.commands.add_datasource import Command
+
+    parser = Command().create_parser("manage.py", "add_datasource")
+    text = parser.format_help()
+    assert "files:///" in text and "sample_files" in text and "group_files" in text
