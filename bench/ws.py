@@ -18,7 +18,10 @@ once all have left), then measures the fan-out latency of ``--events`` activity 
 like the activity stream does, ``racine.workspaces.live.broadcast`` after a commit, from another
 process; after one warm-up event that is not counted) and of ``--events`` co-edit updates of the
 workspace's notes (Yjs updates made with pycrdt, sent by one editor's socket as
-``doc.update``; latency from the send to the arrival at each other socket).
+``doc.update``; latency from the send to the arrival at each other socket). A Celery worker
+(one, ``-P solo``) saves the notes' plain text every few seconds as in a deployment, so its
+audit record and activity event (sent to the same sockets) load the machine during the
+measure.
 
     .venv/bin/python bench/ws.py --page workspace [--clients 200] [--events 16]
 
@@ -314,6 +317,7 @@ async def workspace_client(
                     if coedit:  # the first one is the warm-up
                         sent = stats["coedit_sent"][coedit]
                         stats["coedit"].append((now - sent) * 1000)
+                        stats["coedit_by_update"].setdefault(coedit, []).append((now - sent) * 1000)
                     else:
                         stats["coedit_warm"] += 1
                     coedit += 1
@@ -345,6 +349,7 @@ async def load_workspace(ports: list[int], people: dict, clients: int, events: i
         "activity": [],
         "coedit": [],
         "coedit_sent": [],
+        "coedit_by_update": {},
         "sync": asyncio.Queue(),
         "errors": [],
         "closed": [],
@@ -428,11 +433,32 @@ async def load_workspace(ports: list[int], people: dict, clients: int, events: i
     if os.environ.get("PURSIGHT_BENCH_VERBOSE"):
         for seq, values in sorted(stats["by_event"].items()):
             print(f"  activity {seq}: p50 {percentile(values, 50):.1f} max {max(values):.1f} ms")
+        for seq, values in sorted(stats["coedit_by_update"].items()):
+            print(
+                f"  co-edit {seq}: min {min(values):.1f} p50 {percentile(values, 50):.1f} "
+                f"max {max(values):.1f} ms"
+            )
     # Everyone left: presence is empty again (once the leaves are processed).
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         stats["presence_after"] = len(presence.current("workspace", ws_id)["users"])
         if stats["presence_after"] == 0:
+            break
+        await asyncio.sleep(0.2)
+    # The worker and the editor's leaving saved the notes' plain text: the last save holds
+    # every word typed (the final save waits for the leave to be processed).
+    typed = f" word{events}"
+
+    def saved() -> tuple[int, bool]:
+        from pursight.core.models import AuditEvent
+        from racine.workspaces.models import Workspace
+
+        notes = Workspace.objects.get(pk=ws_id).notes
+        return AuditEvent.objects.filter(action="workspace.notes").count(), notes.endswith(typed)
+
+    while time.monotonic() < deadline:
+        stats["notes_saves"], stats["notes_complete"] = await asyncio.to_thread(saved)
+        if stats["notes_complete"]:
             break
         await asyncio.sleep(0.2)
     return stats
@@ -460,6 +486,10 @@ def report_workspace(stats: dict, clients: int, events: int, errors: int, server
         f"{clients} people; stored: {stats['presence_stored']} |"
     )
     print(f"| presence once all left | {stats.get('presence_after')} people |")
+    print(
+        f"| notes' plain text saved (audit records) / last save holds every word | "
+        f"{stats.get('notes_saves')} / {'yes' if stats.get('notes_complete') else 'NO'} |"
+    )
     print(
         f"| warm-up event (first re-check of every socket) | to all in "
         f"{stats.get('warm_seconds', float('nan')):.1f} s |"
@@ -552,7 +582,37 @@ def main() -> None:
         )
         for port, log in zip(ports, logs, strict=True)
     ]
+    workers = []
+    if args.page == "workspace":
+        # The co-edited text is saved by a worker (audit, activity): one, as in a deployment.
+        workers.append(
+            subprocess.Popen(
+                [
+                    str(Path(sys.executable).parent / "celery"),
+                    "-A",
+                    "pursight",
+                    "worker",
+                    "-Q",
+                    "default",
+                    "-P",
+                    "solo",
+                    "-l",
+                    "info",
+                ],
+                cwd=ROOT,
+                env={**os.environ, **env},
+                stdout=(Path(var) / "worker.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+        )
     try:
+        if workers:  # ready once it answers (it loads the classifier first, as deployed)
+            from pursight.celery import app as celery_app
+
+            deadline = time.monotonic() + 600
+            while not celery_app.control.ping(timeout=1.0):
+                if time.monotonic() > deadline or workers[0].poll() is not None:
+                    raise SystemExit(f"the worker did not start; see {var}/worker.log")
         for port in ports:
             for _ in range(100):
                 try:
@@ -609,9 +669,9 @@ def main() -> None:
                 flush=True,
             )
     finally:
-        for s in servers:
+        for s in servers + workers:
             s.send_signal(signal.SIGTERM)
-        for s in servers:
+        for s in servers + workers:
             try:
                 s.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -206,18 +206,29 @@ class ObjectActionsMixin:
     def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
         actions = super().get_actions_detail(request, object_id)  # type: ignore[misc]
 
-        def needs(a: Any) -> str | None:
-            return self.detail_gate_actions.get(getattr(a.method, "original_function_name", ""))
+        def name(a: Any) -> str:
+            return getattr(a.method, "original_function_name", "")
 
-        if not any(needs(a) for a in actions):
+        gated = any(name(a) in self.detail_gate_actions for a in actions)
+        stateful = type(self).detail_actions_state is not ObjectActionsMixin.detail_actions_state
+        if not (gated or stateful):
             return actions
         obj = self.visible_object(request, object_id)
-        return [
-            a
-            for a in actions
-            if needs(a) is None
-            or (obj is not None and permissions.can(request.user, needs(a), obj))
-        ]
+        fits = self.detail_actions_state(request, obj) if obj is not None else {}
+
+        def shown(a: Any) -> bool:
+            needs = self.detail_gate_actions.get(name(a))
+            if needs is not None and (obj is None or not permissions.can(request.user, needs, obj)):
+                return False
+            return fits.get(name(a), True)
+
+        return [a for a in actions if shown(a)]
+
+    def detail_actions_state(self, request: HttpRequest, obj: Any) -> dict[str, bool]:
+        """Which detail actions the object's state offers (action method name -> shown;
+        unnamed ones are shown): a workspace that is archived offers Restore, not Archive.
+        Called with a visible object, after the gate's rights."""
+        return {}
 
     def visible_object(self, request: HttpRequest, object_id: Any) -> Any:
         """The object if the user may see it; None if hidden, missing or not a valid id."""

@@ -352,24 +352,13 @@ class TermAdmin(ObjectActionsMixin, PurSightModelAdmin):
             more = format_html('<p><a href="{}">All {} linked assets →</a></p>', url, total)
         return format_html("<ul class='ps-list'>{}</ul>{}", items, more)
 
-    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
-        actions = super().get_actions_detail(request, object_id)
-        obj = self.visible_object(request, object_id)
-        if obj is None:
-            return actions
+    def detail_actions_state(self, request: HttpRequest, obj: Term) -> dict[str, bool]:
         allowed = TRANSITIONS.get(obj.status, ())
-
-        def shown(a: Any) -> bool:
-            name = getattr(a.method, "original_function_name", "")
-            if name not in self.BUTTONS:
-                return True
-            if name == "restore":
-                return obj.status == TermStatus.DEPRECATED
-            if name == "back_to_draft" and obj.status == TermStatus.DEPRECATED:
-                return False
-            return self.BUTTONS[name] in allowed
-
-        return [a for a in actions if shown(a)]
+        fits = {name: status in allowed for name, status in self.BUTTONS.items()}
+        fits["restore"] = obj.status == TermStatus.DEPRECATED
+        if obj.status == TermStatus.DEPRECATED:
+            fits["back_to_draft"] = False
+        return fits
 
     def save_model(self, request: HttpRequest, obj: Term, form: Any, change: bool) -> None:
         # Many-to-many values are saved with the term (save_related is then a no-op).

@@ -21,6 +21,9 @@ queries whatever the number of sources:
 - **Trends** (:func:`growing_scans`): scans whose duration grows (Theil-Sen slope over the last
   runs, Kendall's tau significant at 5 %, growth of at least half the median over the window).
 
+Pages read often take advice and trends from :func:`insights`, which keeps each source's
+readings in the cache until its next successful scan.
+
 Workflow steps that fail again and again are read by ``racine.orchestration.insights``.
 """
 
@@ -34,7 +37,9 @@ from itertools import pairwise
 from statistics import median
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.core.cache import cache
+from django.db.models import F, QuerySet, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from .choices import RunState
@@ -64,18 +69,22 @@ class FrequencyAdvice:
 
 
 def _history(datasource_ids: list[int] | None) -> dict[int, list[ScanRun]]:
-    """Finished runs, newest first, at most ``HISTORY_RUNS`` per source (one query)."""
+    """Finished runs, newest first, at most ``HISTORY_RUNS`` per source (one query; the
+    database ranks the runs, so a source scanned hourly for years reads no more rows)."""
     runs = ScanRun.objects.filter(state=RunState.SUCCEEDED, started_at__isnull=False)
     if datasource_ids is not None:
         runs = runs.filter(datasource_id__in=datasource_ids)
+    runs = runs.annotate(
+        newest=Window(
+            RowNumber(), partition_by=[F("datasource_id")], order_by=F("started_at").desc()
+        )
+    ).filter(newest__lte=HISTORY_RUNS)
     by_source: dict[int, list[ScanRun]] = defaultdict(list)
     fields = ["id", "datasource_id", "scan_id", "started_at", "finished_at", "tables_seen"]
     fields += ["columns_seen", "tables_sampled", "tables_added", "tables_changed"]
     fields += ["tables_removed", "columns_added", "columns_changed", "columns_removed"]
-    for run in runs.order_by("datasource_id", F("started_at").desc()).only(*fields).iterator():
-        kept = by_source[run.datasource_id]
-        if len(kept) < HISTORY_RUNS:
-            kept.append(run)
+    for run in runs.order_by("datasource_id", F("started_at").desc()).only(*fields):
+        by_source[run.datasource_id].append(run)
     return by_source
 
 
@@ -335,11 +344,57 @@ def duration_trend(runs: list[ScanRun]) -> Trend | None:
     )
 
 
+def _trends(runs: list[ScanRun]) -> list[Trend]:
+    by_scan: dict[int, list[ScanRun]] = defaultdict(list)
+    for run in runs:
+        by_scan[run.scan_id].append(run)
+    return [t for scan_runs in by_scan.values() if (t := duration_trend(scan_runs)) is not None]
+
+
+def _steepest(trends: list[Trend]) -> list[Trend]:
+    return sorted(trends, key=lambda t: -t.slope_seconds_per_run)
+
+
 def growing_scans(datasource_ids: list[int] | None = None) -> list[Trend]:
     """Scans whose duration grows, steepest first (one query)."""
-    by_scan: dict[int, list[ScanRun]] = defaultdict(list)
-    for runs in _history(datasource_ids).values():
-        for run in runs:
-            by_scan[run.scan_id].append(run)
-    trends = [t for runs in by_scan.values() if (t := duration_trend(runs)) is not None]
-    return sorted(trends, key=lambda t: -t.slope_seconds_per_run)
+    return _steepest([t for runs in _history(datasource_ids).values() for t in _trends(runs)])
+
+
+# --- Kept readings -------------------------------------------------------------------------
+
+#: A source's readings are kept until its next successful scan, at most this long (seconds).
+INSIGHT_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class Insights:
+    """The readings of a set of sources: frequency advice by source, growing scans."""
+
+    advice: dict[int, FrequencyAdvice]
+    trends: list[Trend]
+
+
+def insights(sources: list[Any]) -> Insights:
+    """Frequency advice and growing scans of ``sources`` (data sources) for pages read often
+    (the Main Manager): each source's readings are kept in the cache under its last successful
+    scan's time (a new run makes new ones) for at most ``INSIGHT_SECONDS``; only the sources
+    missing from it are read (one query, at most ``HISTORY_RUNS`` runs each)."""
+    keys = {
+        s.pk: f"pursight:scan-insights:{s.pk}:{s.last_scan_at.timestamp() if s.last_scan_at else 0}"
+        for s in sources
+    }
+    kept = cache.get_many(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in kept]
+    if missing:
+        history = _history(missing)
+        fresh = {
+            keys[pk]: (advise(history[pk], pk) if pk in history else None, _trends(history[pk]))
+            for pk in missing
+        }
+        cache.set_many(fresh, timeout=INSIGHT_SECONDS)
+        kept.update(fresh)
+    readings = [kept[key] for key in keys.values() if key in kept]
+    return Insights(
+        advice={a.datasource_id: a for a, _ in readings if a is not None},
+        trends=_steepest([t for _, trends in readings for t in trends]),
+    )

@@ -32,3 +32,15 @@ PURSIGHT_SCAN = {
     **PURSIGHT_SCAN,  # noqa: F405
     "CLASSIFY_IN_HELPER": env.bool("PURSIGHT_SCAN_CLASSIFY_IN_HELPER", default=False),
 }
+
+# SQLite: the test database is a file (WAL, a busy timeout), not the in-memory shared cache,
+# where a reader and a writer in two threads (a workflow run's background thread, a live
+# server) fail at once with "database table is locked" instead of waiting their turn.
+# One file per test process (two runs in one checkout never meet), in the temporary directory;
+# Django deletes it at the end of the run.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"pursight-test-{os.getpid()}.sqlite3")
+    }

@@ -81,6 +81,10 @@ NOTIFICATION_KINDS = {
 }
 # The same as (value, label) pairs: form and serializer choices, and the schema's enum.
 NOTIFICATION_KIND_CHOICES = list(NOTIFICATION_KINDS.items())
+# Edits of a text (saved every few seconds while people co-edit it): one person's edits of one
+# text within this many seconds are one activity event, not one per save.
+SESSION_KINDS = {"notes.edited", "description.edited"}
+EDIT_SESSION_SECONDS = 10 * 60
 # Events whose ``assignee`` is told they were given something.
 ASSIGNMENT_EVENTS = {"task.created", "task.assigned", "finding.assigned"}
 SEVERE = ("critical", "high")
@@ -125,6 +129,8 @@ def record_domain_event(
     if not records:
         return []
     user = _user(actor)
+    if kind in SESSION_KINDS and user is not None and _continue_session(records, user):
+        return []
     with transaction.atomic():
         events = [_event(record, user) for record in records]
         ActivityEvent.objects.bulk_create(events)
@@ -132,6 +138,32 @@ def record_domain_event(
             _notify(event, record.target)
             _publish(event, record.target)
     return events
+
+
+def _continue_session(records: list[Record], user: Any) -> bool:
+    """Fold an edit into the same person's last one of the same text (same kind, target and
+    actor, within ``EDIT_SESSION_SECONDS``): its data becomes the newest (the excerpt) and it
+    counts the saves. Nothing new is written, notified or published. True if folded."""
+    if len(records) != 1:
+        return False
+    record = records[0]
+    target = record.target
+    last = (
+        ActivityEvent.objects.filter(
+            kind=record.kind[:64],
+            target_type=ContentType.objects.get_for_model(target, for_concrete_model=True),
+            target_id=target.pk,
+            created_at__gte=timezone.now() - timedelta(seconds=EDIT_SESSION_SECONDS),
+        )
+        .order_by("-created_at", "-id")
+        .only("pk", "actor_id", "data")
+        .first()
+    )
+    if last is None or last.actor_id != user.pk:
+        return False  # someone else edited meanwhile: a new event
+    saves = last.data.get("saves", 1) if isinstance(last.data, dict) else 1
+    ActivityEvent.objects.filter(pk=last.pk).update(data={**record.data, "saves": saves + 1})
+    return True
 
 
 def _name_people(data: dict[str, Any]) -> None:

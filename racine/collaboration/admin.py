@@ -255,25 +255,18 @@ class CommentAdmin(ObjectActionsMixin, PurSightModelAdmin):
     def state(self, obj: Comment) -> str:
         return self._state(obj)[1]
 
-    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
+    def detail_actions_state(self, request: HttpRequest, comment: Comment) -> dict[str, bool]:
         """Offer what the comment's state and the user allow: resolve or reopen, delete."""
-        actions = super().get_actions_detail(request, object_id)
-        comment = self.visible_object(request, object_id)
-        if comment is None:
-            return actions
         root = comment if comment.parent_id is None else comment.parent
         target = comment.target
         writable = target is not None and services.may_comment(request.user, target)
-        offered = {
+        return {
             "resolve_detail": writable and root.resolved_at is None,
             "reopen_detail": writable and root.resolved_at is not None,
             "delete_detail": comment.deleted_at is None
             and target is not None
             and services.may_delete(request.user, comment, target),
         }
-        return [
-            a for a in actions if offered.get(getattr(a.method, "original_function_name", ""), True)
-        ]
 
     @display(description="Replies")
     def replies_display(self, obj: Comment) -> str:

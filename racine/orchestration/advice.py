@@ -88,13 +88,10 @@ def advice_panel(request: HttpRequest) -> str | None:
     sources = {s.pk: s for s in _scannable(user).order_by("name")[:500]}
     if not sources:
         return None
-    advice = [
-        a
-        for a in history.frequency_advice(list(sources)).values()
-        if a.recommended_hours is not None
-    ]
+    readings = history.insights(list(sources.values()))
+    advice = [a for a in readings.advice.values() if a.recommended_hours is not None]
     advice.sort(key=lambda a: sources[a.datasource_id].name)
-    trends = history.growing_scans(list(sources))
+    trends = readings.trends
     steps = insights.failing_steps(permissions.restrict(StepRun.objects.all(), user))
     if not (advice or trends or steps):
         return None

@@ -333,25 +333,18 @@ class WorkspaceAdmin(ObjectActionsMixin, PurSightModelAdmin):
 
         return workspace_board(request, object_id, admin_site=self.admin_site)
 
-    def get_actions_detail(self, request: HttpRequest, object_id: Any) -> list[Any]:
-        actions = super().get_actions_detail(request, object_id)
-        obj = self.visible_object(request, object_id)
-        if obj is None:
-            return actions
+    def detail_actions_state(self, request: HttpRequest, obj: Workspace) -> dict[str, bool]:
         role = services.role_of(request.user, obj)
         last_owner = role == WorkspaceRole.OWNER and (
             Membership.objects.filter(workspace=obj, role=WorkspaceRole.OWNER).count() <= 1
         )
-        fits = {
+        return {
             "activate_detail": obj.status == WorkspaceStatus.DRAFT,
             "transfer_detail": _writable(obj),
             "leave_detail": _writable(obj) and role is not None and not last_owner,
             "archive_detail": _writable(obj),
             "restore_detail": obj.read_only,
         }
-        return [
-            a for a in actions if fits.get(getattr(a.method, "original_function_name", ""), True)
-        ]
 
     def _done(self, request: HttpRequest, workspace: Workspace, message: str) -> HttpResponse:
         self.report(request, True, message)

@@ -15,10 +15,15 @@ costs less than merging the update into the stored bytes would). A process keeps
 documents it served last (:class:`_Cache`) and reuses one only while the stored state is byte
 for byte the one it wrote or read.
 
+An update is relayed to the page's other sockets as soon as it has passed every check, while
+the row is still locked (the order in which the server applies them), before the state is
+written: the editors' latency is the checks and the fan-out, not the write.
+
 The plain text goes through the owning service (audit record, ``notes.edited`` /
-``description.edited`` domain event, hence activity) at most every ``save_seconds()``: the
-first update after a quiet period saves at once; later ones within the window wait for the
-trailing save (a Celery task queued with that countdown, once per window), the editor leaving
+``description.edited`` domain event, hence activity: one event per person's editing session)
+at most every ``save_seconds()``, in a Celery worker, never on the editor's socket: the first
+update after a quiet period queues a save at once; later ones within the window wait for the
+trailing save (queued with that countdown, once per window), the editor leaving
 (``doc.leave``) or the next update after the window. A value changed elsewhere meanwhile (the
 admin form, the API) is merged into the document as an edit when it is next opened.
 
@@ -358,6 +363,7 @@ class Opened:
     row: SharedDocument
     doc: Doc
     dirty: bool
+    obj: models.Model | None = None
 
 
 def _visible(actor: Any, page: str, pk: Any, name: Any) -> tuple[CoeditableField, models.Model]:
@@ -371,9 +377,13 @@ def _visible(actor: Any, page: str, pk: Any, name: Any) -> tuple[CoeditableField
     return entry, obj
 
 
+def _row_lookup(model: type[models.Model], pk: Any, entry: CoeditableField) -> dict[str, Any]:
+    ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
+    return {"target_type": ct, "target_id": pk, "field": entry.field}
+
+
 def _lock_row(obj: models.Model, entry: CoeditableField) -> SharedDocument:
-    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    lookup = {"target_type": ct, "target_id": obj.pk, "field": entry.field}
+    lookup = _row_lookup(type(obj), obj.pk, entry)
     row = SharedDocument.objects.select_for_update().filter(**lookup).first()
     if row is None:
         SharedDocument.objects.get_or_create(**lookup)  # a concurrent creator wins: then get
@@ -383,10 +393,32 @@ def _lock_row(obj: models.Model, entry: CoeditableField) -> SharedDocument:
 
 def _open(obj: models.Model, entry: CoeditableField) -> Opened:
     """Lock the object's document row, then read the object again (a save by another process
-    has committed by the time we hold the lock) and decode the document: created from the
-    plain value on first use (one insertion), merged with a value changed elsewhere."""
+    has committed by the time we hold the lock) and decode the document."""
     row = _lock_row(obj, entry)
     obj.refresh_from_db()
+    return _decode(row, obj, entry)
+
+
+def _open_visible(actor: Any, page: str, pk: Any, name: Any) -> tuple[CoeditableField, Opened]:
+    """:func:`_visible` and :func:`_open` in one read of the object: an existing document row
+    is locked first, then the object read through the gate (after the lock: any save by
+    another process has committed). Hidden, missing and not co-editable answer alike."""
+    entry = field_for(page, name)
+    model = target_model(page)
+    if entry is None or model is None or not isinstance(pk, int):
+        raise DocumentNotFound()
+    row = SharedDocument.objects.select_for_update().filter(**_row_lookup(model, pk, entry)).first()
+    obj = permissions.restrict(model._default_manager.all(), actor).filter(pk=pk).first()
+    if obj is None:
+        raise DocumentNotFound()
+    if row is None:  # first use: joining creates it; an update without a join is rare
+        return entry, _open(obj, entry)
+    return entry, _decode(row, obj, entry)
+
+
+def _decode(row: SharedDocument, obj: models.Model, entry: CoeditableField) -> Opened:
+    """The document of a locked row, for an object read after the lock: created from the
+    plain value on first use (one insertion), merged with a value changed elsewhere."""
     current = entry.value(obj)
     state = _state(row)
     with _cache.lock:
@@ -395,19 +427,21 @@ def _open(obj: models.Model, entry: CoeditableField) -> Opened:
             if current:
                 text_of(doc).insert(0, current)
             row.text = current
-            return Opened(row, doc, True)
+            return Opened(row, doc, True, obj)
         doc = _cache.take(row.pk, state)
         if current != row.text:  # changed through the admin or the API meanwhile: that wins
             replace_text(doc, current)
             row.text = current
-            return Opened(row, doc, True)
-    return Opened(row, doc, False)
+            return Opened(row, doc, True, obj)
+    return Opened(row, doc, False, obj)
 
 
-def _store(opened: Opened) -> bytes:
-    """Write the document's state (re-encoded: the compacted full update)."""
+def _store(opened: Opened, state: bytes | None = None) -> bytes:
+    """Write the document's state (re-encoded: the compacted full update; ``state`` if the
+    caller has just encoded it)."""
     with _cache.lock:
-        state = opened.doc.get_update()
+        if state is None:
+            state = opened.doc.get_update()
         _cache.keep(opened.row.pk, opened.doc, state)
     opened.row.state = state
     opened.row.updates_since_compaction = 0
@@ -449,13 +483,23 @@ def _save_text(actor: Any, obj: models.Model, entry: CoeditableField, opened: Op
     return True
 
 
-def _schedule_flush(row: SharedDocument, actor: Any) -> None:
-    """Queue one trailing save per window (the cache key spans processes with Redis)."""
+def _queued_key(document_id: int, *, due: bool) -> str:
+    return f"pursight:coedit:{'save' if due else 'flush'}:{document_id}"
+
+
+def _schedule_flush(row: SharedDocument, actor: Any, *, due: bool) -> bool:
+    """Queue a save of the plain text by a worker: at once when the last save is older than
+    the window (``due``), else one trailing save per window. Each kind is queued once per
+    window (the cache key spans processes with Redis); a save still waiting in the queue
+    covers the updates that arrive meanwhile (it saves the text it finds). Returns whether a
+    save was queued."""
     window = save_seconds()
-    if cache.add(f"pursight:coedit:flush:{row.pk}", 1, timeout=max(1, int(window))):
-        celery_task(FLUSH_TASK).apply_async_on_commit(
-            args=[row.pk, getattr(actor, "pk", None)], countdown=window + 0.5
-        )
+    if not cache.add(_queued_key(row.pk, due=due), 1, timeout=max(1, int(window))):
+        return False
+    celery_task(FLUSH_TASK).apply_async_on_commit(
+        args=[row.pk, getattr(actor, "pk", None)], countdown=0 if due else window + 0.5
+    )
+    return True
 
 
 def _user_ref(user: Any) -> dict[str, Any]:
@@ -518,6 +562,9 @@ def join_document(
 
 @dataclass(frozen=True)
 class Applied:
+    """``changed``: the update was new (stored and relayed); ``saved``: it queued the save of
+    the plain text at once (a worker saves it; with eager tasks, the commit does)."""
+
     changed: bool
     saved: bool
     length: int
@@ -526,12 +573,14 @@ class Applied:
 @transaction.atomic
 def apply_update(*, actor: Any, page: str, pk: int, field: str, update: bytes) -> Applied:
     """Apply a client's Yjs update to the stored document, relay it to the page's other
-    sockets (after the commit, each checking the object's visibility) and save the plain text
-    if the last save is older than the window (else later, once)."""
-    entry, obj = _visible(actor, page, pk, field)
+    sockets (each checking the object's visibility) and queue the save of
+    the plain text: at once if the last save is older than the window, else once at its end.
+    The save (audit, activity, notifications) runs in a worker, never on the editor's socket:
+    the next keystroke does not wait for it."""
+    entry, opened = _open_visible(actor, page, pk, field)
     if not update:
         raise InvalidUpdate("An empty update cannot be applied.")
-    opened = _open(obj, entry)
+    obj = opened.obj
     refusal = entry.refusal(actor, obj)  # after the lock: the workspace may just be archived
     if refusal is not None:
         raise ReadOnly(refusal)
@@ -563,24 +612,23 @@ def apply_update(*, actor: Any, page: str, pk: int, field: str, update: bytes) -
         with _cache.lock:
             _cache.keep(row.pk, doc, stored)
         return Applied(changed=False, saved=False, length=len(text))
-    due = text != row.text and _due(row)
-    if text != row.text and not due:
-        _schedule_flush(row, actor)
-    _store(opened)
+    # Relayed now, while the row is locked (so in the order the server applies updates), before
+    # it is written: the update passed every check, and should the write still fail, the
+    # sender is told to join again and resends it (a CRDT update applies once, in any order).
     payload = {"field": entry.field, "update": encode(update), "user": _user_ref(actor)}
-    requires = permissions.requirement(obj)
-    origin = realtime.origin.get()
-    transaction.on_commit(
-        lambda: realtime.send_now(
-            page, pk, "doc.update", payload, requires=requires, origin=origin, relay=False
-        )
+    realtime.send_now(
+        page,
+        pk,
+        "doc.update",
+        payload,
+        requires=permissions.requirement(obj),
+        origin=realtime.origin.get(),
+        relay=False,
     )
-    if due:
-        # The plain text is saved through its service after the relay, in a transaction of its
-        # own: the other editors do not wait for the audit record and the activity event.
-        actor_id = getattr(actor, "pk", None)
-        transaction.on_commit(lambda: flush_document(document_id=row.pk, actor_id=actor_id))
-    return Applied(changed=True, saved=due, length=len(text))
+    due = text != row.text and _due(row)
+    queued = text != row.text and _schedule_flush(row, actor, due=due)
+    _store(opened, state)
+    return Applied(changed=True, saved=due and queued, length=len(text))
 
 
 def _flush(row: SharedDocument, obj: models.Model, entry: CoeditableField, actor: Any) -> bool:
@@ -608,6 +656,7 @@ def flush_document(*, document_id: int, actor_id: int | None = None, force: bool
     ``actor_id`` (the editor who queued it) if text is pending and the window has passed (or
     ``force``). Returns whether it saved."""
     row = SharedDocument.objects.select_for_update().filter(pk=document_id).first()
+    cache.delete(_queued_key(document_id, due=True))  # no longer waiting: the next may queue
     if row is None or not _state(row) or not (force or _due(row)):
         return False
     model = row.target_type.model_class()

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from governance.scans import history as insights
@@ -82,6 +83,53 @@ def test_too_little_history_gives_no_advice(source) -> None:
     advice = insights.frequency_advice()[source.pk]
     assert advice.recommended_hours is None
     assert "Not enough history yet (3 runs" in advice.reason
+
+
+def test_only_the_newest_runs_of_each_source_are_read(source, make_source, shop_db) -> None:
+    # A long history: the older runs said "changes every time", the newest 60 "never".
+    old = history(source, runs=40, every_hours=24, changes=lambda i: True)
+    ScanRun.objects.filter(pk__in=[r.pk for r in old]).update(
+        started_at=F("started_at") - timedelta(days=400),
+        finished_at=F("finished_at") - timedelta(days=400),
+    )
+    history(source, runs=insights.HISTORY_RUNS, every_hours=24)
+    other = make_source(shop_db, name="other")
+    history(other, runs=7, every_hours=24)
+    read = insights._history(None)
+    assert {pk: len(runs) for pk, runs in read.items()} == {
+        source.pk: insights.HISTORY_RUNS,
+        other.pk: 7,
+    }
+    kept = read[source.pk]
+    assert kept == sorted(kept, key=lambda r: r.started_at, reverse=True)
+    assert min(r.started_at for r in kept) > timezone.now() - timedelta(days=100)
+    advice = insights.frequency_advice([source.pk])[source.pk]
+    assert advice.evidence["runs"] == insights.HISTORY_RUNS
+    assert advice.evidence["runs_with_changes"] == 0
+
+
+def test_kept_readings_are_read_again_after_the_next_scan_only(
+    source, make_source, shop_db, django_assert_num_queries
+) -> None:
+    history(source, runs=15, every_hours=24, seconds=lambda i: 30 + 6 * i, changes=lambda i: True)
+    quiet = make_source(shop_db, name="quiet")
+    history(quiet, runs=2, every_hours=24)
+    sources = [source, quiet]
+    with django_assert_num_queries(1):
+        first = insights.insights(sources)
+    assert set(first.advice) == {source.pk, quiet.pk}
+    assert [t.datasource_id for t in first.trends] == [source.pk]
+    assert first.advice[source.pk].recommended_hours is not None
+    with django_assert_num_queries(0):  # kept: nothing read
+        assert insights.insights(sources) == first
+    # A new successful scan of one source: only that one is read again.
+    history(source, runs=1, every_hours=1)
+    source.last_scan_at = timezone.now()
+    with django_assert_num_queries(1):
+        again = insights.insights(sources)
+    assert again.advice[quiet.pk] == first.advice[quiet.pk]
+    assert again.advice[source.pk].evidence["runs"] == 16
+    assert insights.insights([]) == insights.Insights(advice={}, trends=[])
 
 
 def test_advice_costs_one_query_whatever_the_number_of_sources(

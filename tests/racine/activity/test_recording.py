@@ -28,6 +28,42 @@ def test_an_emitted_event_is_recorded_only_when_its_transaction_commits(
     assert services.summary(event) == "owner edited the description of src-a"
 
 
+def test_one_person_s_saves_of_a_text_are_one_event_per_editing_session(
+    world, django_capture_on_commit_callbacks, monkeypatch
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    def edit(actor: object, excerpt: str, obj: object = None) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            events.emit("description.edited", obj or world.src_a, actor=actor, excerpt=excerpt)
+
+    published: list[int] = []
+    monkeypatch.setattr(services, "_publish", lambda event, target: published.append(event.pk))
+    edit(world.owner, "Ord")
+    edit(world.owner, "Orders")
+    edit(world.owner, "Orders of the shop")
+    (event,) = ActivityEvent.objects.filter(kind="description.edited")
+    assert event.data == {"excerpt": "Orders of the shop", "saves": 3}
+    assert published == [event.pk]  # the folded saves are not announced again
+    # Another text, or another person in between, starts a new event.
+    edit(world.owner, "B's text", world.src_b)
+    edit(world.member, "Orders of the shop, by region")
+    edit(world.owner, "Orders of the shop, by region and day")
+    assert ActivityEvent.objects.filter(kind="description.edited").count() == 4
+    # An edit after the session's window is a new event too.
+    ActivityEvent.objects.update(created_at=timezone.now() - timedelta(hours=1))
+    edit(world.owner, "Later")
+    assert ActivityEvent.objects.filter(kind="description.edited").count() == 5
+    # Other kinds are never folded.
+    edit_kind = "owner.changed"
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.record_domain_event(kind=edit_kind, obj=world.src_a, actor=world.owner)
+    assert ActivityEvent.objects.filter(kind=edit_kind).count() == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_rolled_back_change_records_nothing(world) -> None:
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -217,10 +217,20 @@ def test_a_deferred_update_queues_one_trailing_save_per_window(w, commit, window
     monkeypatch.setattr(documents, "celery_task", lambda name: FakeTask())
     client = Client()
     join(w.editor, w.ws, client)
-    for word in ("a", "b", "c", "d"):
-        commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, word))
+    applied = [
+        commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, word)) for word in "ab"
+    ]
     row = stored(w.ws)
-    assert queued == [((row.pk, w.editor.pk), window + 0.5)]
+    # Never saved: the first update queues a save at once (countdown 0); the next one finds it
+    # still waiting in the queue (it will save the text it finds) and queues nothing.
+    assert queued == [((row.pk, w.editor.pk), 0)]
+    assert [a.saved for a in applied] == [True, False]
+    # Once a save has run, updates within the window queue one trailing save, after it.
+    SharedDocument.objects.filter(pk=row.pk).update(saved_at=timezone.now())
+    for word in ("c", "d", "e"):
+        assert not commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, word)).saved
+    assert queued[1:] == [((row.pk, w.editor.pk), window + 0.5)]
+    assert row.pk and not SharedDocument.objects.get(pk=row.pk).text.startswith("e")
 
 
 def test_the_stored_state_is_compacted(w, commit, settings) -> None:
