@@ -84,6 +84,10 @@ class Securable:
     actions: dict[str, str]  # action -> codename on the root (or SIGNED_IN)
     platform: bool = False  # a global model: actions need a platform-wide grant
     root: str = COLLECTION_MODEL  # the securable root the lookup reaches
+    # action -> user fields of the row (foreign keys or many-to-many to users): the users a
+    # row names may perform the action on it besides the root's grants (a request's requester
+    # and reviewers see it).
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def collection_id_lookup(self) -> str:
@@ -112,13 +116,24 @@ def register(
     collection_lookup: str,
     actions: dict[str, str],
     root: str = COLLECTION_MODEL,
+    people: dict[str, tuple[str, ...]] | None = None,
 ) -> None:
     """Declare how ``model`` reaches its root (a collection unless ``root`` names another)
     and which permission each action needs. An action may be :data:`SIGNED_IN` (creating a
-    new root: anyone signed in may start a workspace)."""
+    new root: anyone signed in may start a workspace).
+
+    ``people``: for an action, the row's user fields (foreign keys or many-to-many to users)
+    whose users may also perform it on that row, whatever their grants (an approval request
+    is seen by its requester and its reviewers as well as by its collection's admins)."""
     if root not in _roots:
         raise LookupError(f"{root} is not a registered securable root")
-    _registry[model] = Securable(model, collection_lookup, dict(actions), root=root)
+    _registry[model] = Securable(
+        model,
+        collection_lookup,
+        dict(actions),
+        root=root,
+        people={a: tuple(f) for a, f in (people or {}).items()},
+    )
 
 
 def register_targeted(
@@ -295,8 +310,9 @@ def restrict(
     s = action_scope(user, queryset.model, action)
     if s.everything:
         return queryset
+    named = _named(queryset.model, user, action)
     if not s.collection_ids:
-        return queryset.none()
+        return queryset.filter(named) if named is not None else queryset.none()
     spec = securable(queryset.model)
     first, _, rest = spec.collection_lookup.partition("__")
     if rest and not as_subquery:
@@ -304,8 +320,59 @@ def restrict(
         # (one query, cached for the request) and filter on the local foreign key. The planner
         # then uses the row's own index instead of a join it misestimates.
         ids = _first_hop_ids(user, queryset.model, first, rest, s)
-        return queryset.filter(**{f"{first}_id__in": ids})
-    return queryset.filter(**{f"{spec.collection_id_lookup}__in": sorted(s.collection_ids)})
+        granted = Q(**{f"{first}_id__in": ids})
+    else:
+        granted = Q(**{f"{spec.collection_id_lookup}__in": sorted(s.collection_ids)})
+    return queryset.filter(granted | named if named is not None else granted)
+
+
+def _people_fields(model: type[models.Model], action: str) -> tuple[str, ...]:
+    spec = _registry.get(model._meta.concrete_model)
+    return spec.people.get(action, ()) if spec is not None else ()
+
+
+def _named(model: type[models.Model], user: Any, action: str) -> Q | None:
+    """The rows of ``model`` that name ``user`` in a field allowed to ``action`` them (None when
+    none may: no such field, or an inactive user). Many-to-many fields through a subquery, so
+    that the rows are never repeated."""
+    fields = _people_fields(model, action)
+    if not fields or not _is_active(user):
+        return None
+    clauses = []
+    for name in fields:
+        f = model._meta.get_field(name)
+        if f.many_to_many:
+            rows = model._default_manager.filter(**{name: user.pk}).values("pk")
+            clauses.append(Q(pk__in=rows))
+        else:
+            clauses.append(Q(**{f.attname: user.pk}))
+    return reduce(or_, clauses)
+
+
+def _names(obj: models.Model, user: Any, action: str) -> bool:
+    """Does ``obj`` name ``user`` in a field allowed to ``action`` it?"""
+    if not _is_active(user):
+        return False
+    for name in _people_fields(type(obj), action):
+        f = obj._meta.get_field(name)
+        if f.many_to_many:
+            if getattr(obj, name).filter(pk=user.pk).exists():
+                return True
+        elif getattr(obj, f.attname) == user.pk:
+            return True
+    return False
+
+
+def _named_ids(obj: models.Model, action: str) -> list[int]:
+    """The ids of the users ``obj`` names in fields allowed to ``action`` it."""
+    ids: set[int] = set()
+    for name in _people_fields(type(obj), action):
+        f = obj._meta.get_field(name)
+        if f.many_to_many:
+            ids.update(getattr(obj, name).values_list("pk", flat=True))
+        elif (pk := getattr(obj, f.attname)) is not None:
+            ids.add(pk)
+    return sorted(ids)
 
 
 def _first_hop_ids(
@@ -353,7 +420,7 @@ def restrict_targets(
     clauses = [Q(**{f"{type_field}__isnull": True})] if optional else []
     for model in candidates:
         s = action_scope(user, model, action)
-        if not s:
+        if not s and not _people_fields(model, action):
             continue
         ct = ContentType.objects.get_for_model(model, for_concrete_model=True)
         clause = Q(**{f"{type_field}_id": ct.pk})
@@ -397,7 +464,9 @@ def can(user: Any, action: str, obj: models.Model) -> bool:
             allowed = bool(needed) and target is not None and can(user, needed, target)
         if not allowed or type(obj)._meta.concrete_model not in _registry:
             return allowed
-    return action_scope(user, type(obj), action).contains(collection_id_of(obj))
+    if action_scope(user, type(obj), action).contains(collection_id_of(obj)):
+        return True
+    return _names(obj, user, action)
 
 
 def _generic_target(obj: models.Model, spec: Targeted) -> models.Model | None:
@@ -416,8 +485,12 @@ def can_any(user: Any, model: type[models.Model], action: str) -> bool:
     if is_targeted(model) and model._meta.concrete_model not in _registry:
         needed = _targeted[model._meta.concrete_model].actions.get(action)
         return bool(needed) and any(
-            action_scope(user, m, needed) for m in _registry if not is_targeted(m)
+            action_scope(user, m, needed) or (_people_fields(m, needed) and _is_active(user))
+            for m in _registry
+            if not is_targeted(m)
         )
+    if _people_fields(model, action) and _is_active(user):
+        return True  # some rows may name them
     return bool(action_scope(user, model, action))
 
 
@@ -461,6 +534,18 @@ def _holders(action: str, obj: models.Model) -> Q:
 
 
 def _own_holders(action: str, obj: models.Model) -> Q:
+    granted = _granted_holders(action, obj)
+    for name in _people_fields(type(obj), action):  # the users the row names (subqueries)
+        f = obj._meta.get_field(name)
+        if f.many_to_many:
+            rows = type(obj)._default_manager.filter(pk=obj.pk, **{f"{name}__isnull": False})
+            granted |= Q(pk__in=rows.values(name))
+        elif (pk := getattr(obj, f.attname)) is not None:
+            granted |= Q(pk=pk)
+    return granted
+
+
+def _granted_holders(action: str, obj: models.Model) -> Q:
     spec = securable(type(obj))
     codename = spec.actions.get(action)
     superusers = Q(is_superuser=True)
@@ -679,6 +764,13 @@ def requirement(obj: models.Model, action: str = VIEW) -> dict[str, Any]:
 
 
 def _own_requirement(obj: models.Model, action: str) -> dict[str, Any]:
+    granted = _granted_requirement(obj, action)
+    if not _people_fields(type(obj), action):
+        return granted
+    return {"any": [granted, {"users": _named_ids(obj, action)}]}
+
+
+def _granted_requirement(obj: models.Model, action: str) -> dict[str, Any]:
     spec = securable(type(obj))
     codename = spec.actions.get(action)
     if codename is None:
@@ -702,6 +794,13 @@ def meets(user: Any, req: dict[str, Any] | None, *, cached_only: bool = False) -
         if False in answers:
             return False
         return None if None in answers else True
+    if "any" in req:
+        answers = [meets(user, r, cached_only=cached_only) for r in req["any"]]
+        if True in answers:
+            return True
+        return None if None in answers else False
+    if "users" in req:
+        return user.is_superuser or user.pk in req["users"]
     if user.is_superuser or req.get("signed_in"):
         return True
     if req.get("superuser"):

@@ -133,19 +133,10 @@ def _is_admin(user: Any, collection_id: int | None) -> bool:
 
 def visible_requests(user: Any, queryset: QuerySet | None = None) -> QuerySet:
     """The approval requests ``user`` may see: their own, those they review, those of the
-    collections they administer. One query, whatever the number of requests."""
+    collections they administer (the gate's registration in ``ApprovalsConfig.ready``). One
+    query, whatever the number of requests."""
     qs = ApprovalRequest.objects.all() if queryset is None else queryset
-    if not (getattr(user, "is_authenticated", False) and user.is_active):
-        return qs.none()
-    admin = permissions.scope(user, MANAGE)
-    if admin.everything:
-        return qs
-    through = ApprovalRequest.reviewers.through
-    reviewing = through.objects.filter(user_id=user.pk).values("approvalrequest_id")
-    clause = Q(requested_by_id=user.pk) | Q(pk__in=reviewing)
-    if admin.collection_ids:
-        clause |= Q(collection_id__in=sorted(admin.collection_ids))
-    return qs.filter(clause)
+    return permissions.restrict(qs, user, permissions.VIEW)
 
 
 def visible_access_requests(user: Any, queryset: QuerySet | None = None) -> QuerySet:
@@ -559,6 +550,44 @@ def _notify(user_ids: Iterable[int], request: ApprovalRequest, title: str) -> No
         title=title,
         body=f"{changes.label_of(request.kind)} — {request.target_repr}",
         url=review_url(request),
+    )
+
+
+# --- the conversation -------------------------------------------------------------------------
+
+
+def conversation_closed(obj: Any) -> str | None:
+    """Why a request's conversation refuses new comments (decided or withdrawn), else None."""
+    if not isinstance(obj, ApprovalRequest) or obj.status == Status.PENDING:
+        return None
+    return (
+        f"This request is {obj.get_status_display().lower()}: its conversation is closed "
+        "and stays readable."
+    )
+
+
+def notify_comment(request: ApprovalRequest, *, actor: Any, data: dict[str, Any]) -> None:
+    """A comment on an open request: tell its requester and reviewers, once each, never its
+    author. Those it mentions or answers are already told by the activity stream (a mention or
+    a reply); the others get an ``approval`` notification (muted with the approvals)."""
+    if request.status != Status.PENDING:
+        return
+    told = {getattr(actor, "pk", None), data.get("reply_to_author")}
+    told.update(data.get("mentions") or [])
+    people = set(request.reviewers.values_list("pk", flat=True))
+    if request.requested_by_id:
+        people.add(request.requested_by_id)
+    people -= told
+    if not people:
+        return
+    excerpt = str(data.get("excerpt") or "")
+    activity.deliver(
+        people,
+        kind=NOTIFICATION_KIND,
+        title=f"{_name(_user(actor))} commented on request #{request.pk}: {request.summary}",
+        body=excerpt or request.summary,
+        url=review_url(request),
+        about=request,
     )
 
 

@@ -25,7 +25,7 @@ from pursight import consumers, permissions
 from . import services
 from .models import Comment
 from .services import documents
-from .services.targets import content_type_of
+from .services.targets import closed_reason, content_type_of
 
 #: Threads shown on the panel (the newest open ones first); the rest are one click away.
 THREADS_SHOWN = 8
@@ -126,6 +126,7 @@ def team_panel(request: HttpRequest, obj: Model, *, with_description: bool = Tru
             + f"?kind={ref['type']}&target_id={obj.pk}",
             "more": total > len(threads),
             "may_comment": services.may_comment(user, obj),
+            "closed": closed_reason(obj),
             "start_url": reverse("admin:collaboration_comment_start"),
             "here": request.get_full_path(),
             "scripts": PANEL_SCRIPTS if page else PANEL_SCRIPTS[2:],

@@ -18,6 +18,7 @@ from django.db import models
 from django.urls import NoReverseMatch, reverse
 
 from pursight import permissions
+from pursight.registry import Registry
 
 NOT_FOUND = "Object not found."
 
@@ -135,11 +136,35 @@ class WorkspaceReadOnly(StateRefusal):
         super().__init__("The workspace is archived: it is read-only until it is restored.")
 
 
+# Callables ``(obj) -> str | None`` filled by the apps above: why the conversation about
+# ``obj`` is closed now (a decided approval request), or None. Like an archived workspace, a
+# closed conversation refuses every write (409) and stays readable.
+closed_conversations: Registry[Any] = Registry("closed conversations")
+
+
+def closed_reason(obj: models.Model | None) -> str | None:
+    """Why writing in the conversation about ``obj`` is refused by its state, or None."""
+    if obj is None:
+        return None
+    workspace = workspace_of(obj)
+    if workspace is not None and workspace.read_only:
+        return WorkspaceReadOnly().messages[0]
+    for check in closed_conversations:
+        reason = check(obj)
+        if reason:
+            return reason
+    return None
+
+
 def check_writable(obj: models.Model | None) -> None:
-    """Refuse a write on ``obj`` if it is, or belongs to, an archived workspace."""
+    """Refuse a write on ``obj`` if it is, or belongs to, an archived workspace, or if an app
+    closed its conversation (:data:`closed_conversations`)."""
     workspace = workspace_of(obj)
     if workspace is not None and workspace.read_only:
         raise WorkspaceReadOnly()
+    reason = closed_reason(obj)
+    if reason:
+        raise StateRefusal(reason)
 
 
 def person(user: Any) -> dict[str, Any] | None:
