@@ -586,6 +586,26 @@ class FindingAdmin(ObjectActionsMixin, PurSightModelAdmin):
 COLORS = ["#2563eb", "#dc2626", "#16a34a", "#d97706", "#7c3aed", "#0891b2", "#db2777"]
 
 
+def _spread_labels(
+    labels: list[tuple[float, float, str, str, str]], gap: float = 13
+) -> list[tuple[float, float, str, str, str]]:
+    """Move the end-of-line labels apart vertically, keeping their order, so that frameworks
+    with close scores (several at 0 % on a first day) do not print over each other. Labels
+    that stand on the same side of the same point share one column and are spread within it."""
+    columns: dict[tuple[float, str], list[tuple[float, float, str, str, str]]] = {}
+    for label in labels:
+        columns.setdefault((round(label[0]), label[2]), []).append(label)
+    spread = []
+    for column in columns.values():
+        previous = None
+        for lx, ly, anchor, color, text in sorted(column, key=lambda label: label[1]):
+            if previous is not None and ly < previous + gap:
+                ly = previous + gap
+            spread.append((lx, ly, anchor, color, text))
+            previous = ly
+    return spread
+
+
 def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h: int = 250) -> str:
     """A small inline SVG line chart of scores (0–100 %) per framework over days.
 
@@ -624,6 +644,7 @@ def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h:
         parts.append(f'<text x="{left}" y="{bottom + 18}">{days[0]}</text>')
         parts.append(f'<text x="{w - right}" y="{bottom + 18}" text-anchor="end">{days[-1]}</text>')
     any_value = False
+    labels: list[tuple[float, float, str, str, str]] = []  # x, y, anchor, colour, text
     for i, (code, points) in enumerate(sorted(trend.items())):
         color = COLORS[i % len(COLORS)]
         name = escape(code)
@@ -649,16 +670,17 @@ def trend_svg(trend: dict[str, list[tuple[str, float | None]]], w: int = 720, h:
             d, v = valued[-1]
             anchor = "start" if single or x(d) < w - right - 1 else "end"
             dx = 8 if anchor == "start" else -8
-            parts.append(
-                f'<text x="{x(d) + dx:.1f}" y="{y(v) - 6 - 12 * (i % 2):.1f}" '
-                f'text-anchor="{anchor}" fill="{color}" font-weight="600">'
-                f"{name} {v:.1f}%</text>"
-            )
+            labels.append((x(d) + dx, y(v) - 6, anchor, color, f"{name} {v:.1f}%"))
         parts.append(
             f'<rect x="{left + 110 * i}" y="{h - 22}" width="10" height="10" fill="{color}"/>'
             f'<text x="{left + 110 * i + 14}" y="{h - 13}">'
             f"{name}{'' if valued else ' (no data)'}</text>"
         )
+    parts.extend(
+        f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="{anchor}" fill="{color}" '
+        f'font-weight="600">{text}</text>'
+        for lx, ly, anchor, color, text in _spread_labels(labels)
+    )
     if not any_value:
         parts.append(
             f'<text x="{w / 2}" y="{(top + bottom) / 2}" text-anchor="middle">'

@@ -40,11 +40,7 @@ def demo_workspace(*, stdout: Any, user: Any, source: Any, run: Any) -> None:
     )
     workspaces.invite_member(actor=user, workspace=ws, user=steward, role="editor")
     workspaces.pin(actor=user, workspace=ws, target=source, note="The shop's database")
-    customers = (
-        CatalogTable.objects.filter(datasource=source, name__icontains="customer")
-        .order_by("name")
-        .first()
-    )
+    customers = customers_table(source)
     if customers is not None:
         workspaces.pin(actor=user, workspace=ws, target=customers, note="Review its PII first")
     finding = (
@@ -79,6 +75,14 @@ def demo_workspace(*, stdout: Any, user: Any, source: Any, run: Any) -> None:
         f"Created workspace '{ws.name}'; its second member signs in as "
         f"{steward.get_username()} / {password}"
     )
+
+
+def customers_table(source: Any) -> CatalogTable | None:
+    """The demo's customers table: the one named ``customers`` when there is one (by name
+    alone, ``customer_order_totals`` sorts first and the task "Review the classifications of
+    the customers table" pointed at that view), else the first table about customers."""
+    tables = CatalogTable.objects.filter(datasource=source, name__icontains="customer")
+    return tables.filter(name__iexact="customers").first() or tables.order_by("name").first()
 
 
 def _steward(admin: Any, source: Any) -> tuple[Any, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from governance.compliance.admin import trend_svg
@@ -41,3 +42,20 @@ def test_no_score_at_all_says_no_data():
     assert trend_svg({}) == ""
     svg = trend_svg({"gdpr": [("2026-11-29", None)]})
     assert "<circle" not in svg and "No data" in svg and "gdpr (no data)" in svg
+
+
+def test_labels_of_close_scores_do_not_overlap():
+    """Five frameworks on a first day, two at 0 % and two within 7 points: every label keeps a
+    line of its own, in the order of the scores."""
+    scores = {"ccpa": 0.0, "gdpr": 39.1, "hipaa": 0.0, "pci-dss": 73.3, "sox": 45.5}
+    svg = trend_svg({code: [("2026-11-29", v)] for code, v in scores.items()})
+    ys = {
+        text: float(y)
+        for y, text in re.findall(
+            r'<text x="[\d.]+" y="([\d.]+)"[^>]*font-weight="600">([^<]+)<', svg
+        )
+    }
+    assert set(ys) == {f"{code} {v:.1f}%" for code, v in scores.items()}
+    ordered = sorted(ys.values())
+    assert all(b - a >= 13 for a, b in itertools.pairwise(ordered))
+    assert ys["pci-dss 73.3%"] < ys["sox 45.5%"] < ys["gdpr 39.1%"] < ys["ccpa 0.0%"]
