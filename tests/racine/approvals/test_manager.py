@@ -65,6 +65,23 @@ def test_panels_show_only_what_the_user_may_see(runs, policy, client, grant):
     assert "Connection refused" not in text
 
 
+def test_a_request_without_a_requester_is_the_system_s(runs, policy, client, grant):
+    """A workflow's approval step started by a schedule has no requester."""
+    from racine.approvals.models import ApprovalRequest
+
+    world = runs
+    grant(world.steward, "manage_datasources", world.finance)
+    policy()
+    row = ColumnClassification.objects.get(pk=world.row.pk)
+    classifying.accept_classification(actor=world.fresh(world.curator), classification=row)
+    assert ApprovalRequest.objects.update(requested_by=None) == 1
+    client.force_login(world.fresh(world.steward))
+    r = client.get(HOME)
+    assert r.status_code == 200
+    text = words(r.content.decode())
+    assert "Accept classification" in text and "the system" in text
+
+
 def test_live_feed_is_gated(runs, client, grant):
     world = runs
     grant(world.steward, "manage_datasources", world.finance)
