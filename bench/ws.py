@@ -547,6 +547,9 @@ def main() -> None:
         con.execute(f'DROP DATABASE IF EXISTS "{name}"')
         con.execute(f'CREATE DATABASE "{name}"')
     var = tempfile.mkdtemp(prefix="pursight-ws-bench-")
+    trained = ROOT / "var" / "classifier"  # the worker loads the checkout's trained model
+    if trained.is_dir():
+        os.symlink(trained, Path(var) / "classifier")
     env = {
         "DJANGO_SETTINGS_MODULE": "pursight.settings",
         "DATABASE_URL": args.database_url,

@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 170, 46, 60, 18, 12
+NODE_W, NODE_H, GAP_X, GAP_Y, PAD = 210, 46, 60, 18, 12
+# The second line is "<label> · <state>" (the live page rewrites the state): the label is cut
+# so that it fits beside the longest state at 11 px.
+LABEL_CHARS = 19
 
 STATE_FILL = {
     "pending": "#e5e7eb",
@@ -54,6 +57,10 @@ def layout(nodes: Sequence[Node]) -> dict[str, tuple[int, int]]:
         place[n.key] = (col, rows.get(col, 0))
         rows[col] = rows.get(col, 0) + 1
     return place
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def render(nodes: Sequence[Node], *, title: str = "Workflow steps") -> SafeString:
@@ -102,7 +109,7 @@ def render(nodes: Sequence[Node], *, title: str = "Workflow steps") -> SafeStrin
                 NODE_H,
                 STATE_FILL.get(n.state, STATE_FILL[""]),
                 n.key[:22],
-                (n.label + (f" · {n.state}" if n.state else ""))[:28],
+                _cut(n.label, LABEL_CHARS) + (f" · {n.state}" if n.state else ""),
             )
             for n in nodes
         ),

@@ -73,6 +73,7 @@ def workspace_board(
         "subtitle": workspace.get_status_display(),
         "opts": Workspace._meta,
         "app_label": Workspace._meta.app_label,
+        "original": workspace,  # the header's trail: Workspaces › Workspaces › <its name>
         "workspace": workspace,
         "state": state,
         "config": config,
