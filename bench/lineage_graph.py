@@ -92,6 +92,7 @@ def _fill(edges_total: int) -> dict[str, object]:
                 last_seen=now,
             ).pk
     layers: list[list[int]] = []
+    filled: list[tuple[list[int], list[dict]]] = []
     columns: dict[int, list[int]] = {}
     for layer in LAYERS:
         rows = []
@@ -113,6 +114,7 @@ def _fill(edges_total: int) -> dict[str, object]:
                 }
             )
         ids = insert_rows(CatalogTable, rows)
+        filled.append((ids, rows))
         column_rows = [
             {
                 "datasource_id": row["datasource_id"],
@@ -133,10 +135,19 @@ def _fill(edges_total: int) -> dict[str, object]:
         layers.append(ids)
     edge_rows: list[dict] = []
 
+    # Each edge carries its tables' data sources (as ``services.sync_edges`` writes them).
+    source_of = {
+        tid: row["datasource_id"]
+        for ids, table_rows in filled
+        for tid, row in zip(ids, table_rows, strict=True)
+    }
+
     def add(up: int, down: int, origin: str, ref: str, cols: list[int] | None) -> None:
         base = {
             "upstream_table_id": up,
             "downstream_table_id": down,
+            "upstream_datasource_id": source_of[up],
+            "downstream_datasource_id": source_of[down],
             "origin": origin,
             "origin_ref": ref,
             "last_seen": now,

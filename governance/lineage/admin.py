@@ -53,7 +53,15 @@ class LineageEdgeAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmi
         "state",
         "last_seen",
     ]
-    list_filter = ["level", "origin", "propagation_blocked"]
+    # The data-source filters read the edge's own copies (no join through the tables); their
+    # choices are the data sources the viewer may see (the gate's related-field filter).
+    list_filter = [
+        "level",
+        "origin",
+        "propagation_blocked",
+        "upstream_datasource",
+        "downstream_datasource",
+    ]
     list_select_related = [
         "upstream_table__schema",
         "downstream_table__schema",
@@ -81,7 +89,8 @@ class LineageEdgeAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmi
     detail_gate_actions = {"block_detail": "block", "unblock_detail": "block"}
 
     def get_queryset(self, request: HttpRequest):
-        # The gate's single (downstream) restriction is replaced by both endpoints'.
+        # The gate's single (downstream) restriction is replaced by both endpoints', decided on
+        # the edge's copies of its ends' data sources.
         qs = super(GateMixin, self).get_queryset(request)
         return visible_edges(qs, request.user)
 
@@ -122,6 +131,12 @@ class LineageEdgeAdmin(ReadOnlyAdminMixin, ObjectActionsMixin, PurSightModelAdmi
 
     def has_block_permission(self, request: HttpRequest, object_id: Any = None) -> bool:
         return permissions.can_any(request.user, LineageEdge, "block")
+
+    def detail_actions_state(self, request: HttpRequest, edge: LineageEdge) -> dict[str, bool]:
+        return {
+            "block_detail": not edge.propagation_blocked,
+            "unblock_detail": edge.propagation_blocked,
+        }
 
     def _reason_form(self, request: HttpRequest, object_id: Any, *, block: bool) -> HttpResponse:
         edge = self.gated_object(request, object_id, "block")

@@ -25,7 +25,7 @@ from pursight import audit, events
 
 from . import resolve, sql
 from .choices import EdgeOrigin
-from .services import Edge, SyncResult, sync_edges
+from .services import Edge, SyncResult, edge_sources, sync_edges
 
 RELATION_TYPES = frozenset({"model", "seed", "snapshot", "source"})
 WITH_DEPENDENCIES = frozenset({"model", "snapshot"})
@@ -194,7 +194,7 @@ def import_manifest(*, actor: Any, source: Any, manifest: Manifest) -> DbtImport
                         result.unresolved.append(label)
                 continue
             if hit.id != target.id:
-                edges.append(Edge(hit.id, target.id))
+                edges.append(Edge(hit.id, target.id, **edge_sources(hit, target)))
         if node.compiled:
             edges += _column_edges(
                 node, target, manifest, by_id, table_cols, dialect, catalog, problems
@@ -276,5 +276,14 @@ def _column_edges(
         elif down is None:
             problems.append(f"Output column {e.target_column!r} is not in the catalog.")
         else:
-            edges.append(Edge(hit.id, target.id, up, down, e.transformation))
+            edges.append(
+                Edge(
+                    hit.id,
+                    target.id,
+                    up,
+                    down,
+                    e.transformation,
+                    **edge_sources(hit, target),
+                )
+            )
     return list(dict.fromkeys(edges))

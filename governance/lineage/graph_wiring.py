@@ -39,7 +39,7 @@ def connect() -> None:
 
     permissions.register(
         LineageEdge,
-        collection_lookup="downstream_table__datasource__collection",
+        collection_lookup="downstream_datasource__collection",
         actions=EDGE_ACTIONS,
     )
     permissions.register(
@@ -66,16 +66,24 @@ def connect() -> None:
 
 def visible_edges(queryset: QuerySet, user: Any, action: str = permissions.VIEW) -> QuerySet:
     """Edge rows ``user`` may see as rows: the gate's (downstream) check for ``action``, and
-    the upstream table visible too (subqueries, no id list read into Python)."""
+    the upstream table visible too. Both are decided on the edge's own copies of its ends' data
+    sources (``*_datasource_id IN (small subquery)``): no join through the tables, no id list
+    read into Python."""
     from governance.catalog.models import CatalogTable
+    from governance.datasources.models import DataSource
 
     queryset = permissions.restrict(queryset, user, action, as_subquery=True)
-    tables = permissions.restrict(CatalogTable.objects.all(), user, as_subquery=True)
-    if tables.query.is_empty():
-        return queryset.none()
-    if permissions.action_scope(user, CatalogTable, permissions.VIEW).everything:
+    if queryset.query.is_empty():
         return queryset
-    return queryset.filter(upstream_table__in=tables.values("pk"))
+    # "The upstream table is visible": its data source is in the catalog's view scope (a table
+    # is visible exactly where its data source's collection is, see the catalog's registration).
+    tables = permissions.action_scope(user, CatalogTable, permissions.VIEW)
+    if tables.everything:
+        return queryset
+    if not tables.collection_ids:
+        return queryset.none()
+    sources = DataSource.objects.filter(collection_id__in=sorted(tables.collection_ids))
+    return queryset.filter(upstream_datasource_id__in=sources.values("pk"))
 
 
 def export_table_lineage(table_ids: Any) -> dict[int, dict[str, Any]]:

@@ -5,9 +5,17 @@ downstream. Each origin (a view definition, an OpenLineage job, a dbt model,
 a person) keeps its own edges, so one origin can close what it no longer reports without
 touching what another says. A closed edge (``closed_at`` set) is history: it stays, is not drawn
 by default and never propagates.
+
+Each edge also carries the data source of each end (``upstream_datasource``,
+``downstream_datasource``: copies of its tables' ``datasource``, which never change), so that
+the gate's scope of an edge, the "both ends visible" rule and the graph's per-level visibility
+are decided on the edge row itself, without joining the tables.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -23,13 +31,31 @@ class EdgeQuerySet(models.QuerySet):
 class LineageEdge(models.Model):
     """``upstream_table`` → ``downstream_table`` always; a column-level edge also names the
     columns (each in its table). The table graph is the set of distinct table pairs of open
-    edges; the column graph the open edges with columns."""
+    edges; the column graph the open edges with columns.
+
+    ``upstream_datasource`` / ``downstream_datasource`` repeat the tables' data sources: filled
+    by :meth:`save` and by the bulk writers (``services.sync_edges``, via
+    :func:`datasources_of_tables`), never edited."""
 
     upstream_table = models.ForeignKey(
         "catalog.CatalogTable", on_delete=models.CASCADE, related_name="lineage_downstream"
     )
     downstream_table = models.ForeignKey(
         "catalog.CatalogTable", on_delete=models.CASCADE, related_name="lineage_upstream"
+    )
+    upstream_datasource = models.ForeignKey(
+        "datasources.DataSource",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        help_text="The upstream table's data source (a copy, for the gate and the graph).",
+    )
+    downstream_datasource = models.ForeignKey(
+        "datasources.DataSource",
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        help_text="The downstream table's data source (a copy: the edge's scope in the gate).",
     )
     upstream_column = models.ForeignKey(
         "catalog.CatalogColumn",
@@ -110,6 +136,46 @@ class LineageEdge(models.Model):
         up = self.upstream_column_id or self.upstream_table_id
         down = self.downstream_column_id or self.downstream_table_id
         return f"{self.level} {up} → {down} ({self.origin})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or {
+            "upstream_table",
+            "downstream_table",
+            "upstream_datasource",
+            "downstream_datasource",
+        } & set(update_fields):
+            self.fill_datasources()
+        super().save(*args, **kwargs)
+
+    def fill_datasources(self) -> None:
+        """Copy each end's data source from its table: no query when both tables are loaded
+        (or the copies are already set for the same tables), else one."""
+        cache = self._state.fields_cache
+        wanted: dict[str, int] = {}
+        for end in ("upstream", "downstream"):
+            table_id = getattr(self, f"{end}_table_id")
+            table = cache.get(f"{end}_table")
+            if table is not None and table.pk == table_id:
+                setattr(self, f"{end}_datasource_id", table.datasource_id)
+            elif table_id is not None and (
+                getattr(self, f"{end}_datasource_id") is None or self._state.adding
+            ):
+                wanted[end] = table_id
+        if wanted:
+            found = datasources_of_tables(wanted.values())
+            for end, table_id in wanted.items():
+                setattr(self, f"{end}_datasource_id", found.get(table_id))
+
+
+def datasources_of_tables(table_ids: Iterable[int]) -> dict[int, int]:
+    """``{table id: data source id}`` of ``table_ids`` (one query; none for no ids)."""
+    from governance.catalog.models import CatalogTable
+
+    ids = sorted(set(table_ids))
+    if not ids:
+        return {}
+    return dict(CatalogTable.objects.filter(pk__in=ids).values_list("pk", "datasource_id"))
 
 
 class PropagatedClassification(models.Model):

@@ -25,7 +25,7 @@ from pursight import audit, events, permissions
 
 from . import resolve
 from .choices import EdgeOrigin
-from .services import Edge, SyncResult, sync_edges
+from .services import Edge, SyncResult, edge_sources, sync_edges
 
 EVENT_TYPES = ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
 RECORDING = frozenset({"START", "RUNNING", "COMPLETE", "OTHER"})
@@ -314,7 +314,11 @@ def ingest_event(*, actor: Any, payload: Any) -> Ingested:
         target = table_of.get((out.namespace, out.name))
         if target is None:
             continue
-        edges.extend(Edge(hit.id, target.id) for hit in ins if hit.id != target.id)
+        edges.extend(
+            Edge(hit.id, target.id, **edge_sources(hit, target))
+            for hit in ins
+            if hit.id != target.id
+        )
         for out_field, inputs in out.columns.items():
             column_pairs.append((target, out_field))
             for f in inputs:
@@ -342,9 +346,10 @@ def ingest_event(*, actor: Any, payload: Any) -> Ingested:
                 if up is None:
                     result.unresolved_columns.append(f"{f.namespace}/{f.name}.{f.field}")
                     continue
-                edges.append(Edge(source.id, target.id, up, down, f.transformation))
+                sources = edge_sources(source, target)
+                edges.append(Edge(source.id, target.id, up, down, f.transformation, **sources))
                 if source.id != target.id:
-                    edges.append(Edge(source.id, target.id))
+                    edges.append(Edge(source.id, target.id, **sources))
     edges = list(dict.fromkeys(edges))
     result.unresolved_columns = sorted(set(result.unresolved_columns))
 

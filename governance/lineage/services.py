@@ -28,7 +28,7 @@ from django.utils import timezone
 from pursight import bulk
 
 from .choices import EdgeLevel, EdgeOrigin
-from .models import LineageEdge
+from .models import LineageEdge, datasources_of_tables
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,10 @@ class Edge:
     upstream_column: int | None = None
     downstream_column: int | None = None
     transformation: str = ""
+    # The tables' data sources when the caller has them at hand (a resolver's hits): saves
+    # the query that otherwise reads them for the edge row's copies. Not part of the edge.
+    upstream_source: int | None = field(default=None, compare=False)
+    downstream_source: int | None = field(default=None, compare=False)
 
     @property
     def key(self) -> tuple[int, int, int | None, int | None]:
@@ -80,6 +84,17 @@ class SyncResult:
             "closed": self.closed,
             "kept": self.kept,
         }
+
+
+def _sources(upstream: int | None, downstream: int | None) -> dict[str, int | None]:
+    """The keyword arguments of :class:`Edge` naming its tables' data sources."""
+    return {"upstream_source": upstream, "downstream_source": downstream}
+
+
+def edge_sources(upstream: Any, downstream: Any) -> dict[str, int | None]:
+    """:class:`Edge` keyword arguments from two resolved tables (anything with a
+    ``datasource_id``, such as :class:`resolve.TableHit`)."""
+    return _sources(upstream.datasource_id, downstream.datasource_id)
 
 
 def _key_of_row(up_t: int, down_t: int, up_c: int | None, down_c: int | None) -> tuple:
@@ -192,6 +207,8 @@ def sync_edges(
                     {
                         "upstream_table_id": edge.upstream_table,
                         "downstream_table_id": edge.downstream_table,
+                        "upstream_datasource_id": edge.upstream_source,
+                        "downstream_datasource_id": edge.downstream_source,
                         "upstream_column_id": edge.upstream_column,
                         "downstream_column_id": edge.downstream_column,
                         "level": edge.level,
@@ -216,6 +233,18 @@ def sync_edges(
                 retransformed.append(LineageEdge(pk=pk, transformation=edge.transformation))
 
         if new_rows:
+            # Each end's data source, copied from its table: read (one query for the batch)
+            # only for the tables whose caller did not say.
+            sources = datasources_of_tables(
+                row[f"{end}_table_id"]
+                for row in new_rows
+                for end in ("upstream", "downstream")
+                if row[f"{end}_datasource_id"] is None
+            )
+            for row in new_rows:
+                for end in ("upstream", "downstream"):
+                    if row[f"{end}_datasource_id"] is None:
+                        row[f"{end}_datasource_id"] = sources.get(row[f"{end}_table_id"])
             ids = bulk.insert_rows(LineageEdge, new_rows)
             result.opened = len(new_rows)
             result.edge_ids.update(i for i in ids if i is not None)
@@ -395,7 +424,7 @@ def capture_view_lineage(*, source: Any, seen_at: datetime | None = None) -> Vie
             if hit is None:
                 problems.append(f"Reads {ref}, which is not in the catalog.")
             elif hit.id != pk:
-                edges.append(Edge(hit.id, pk))
+                edges.append(Edge(hit.id, pk, **_sources(hit.datasource_id, source.pk)))
         own = columns.get(pk, {})
         own_folded = {k.casefold(): v for k, v in own.items()}
         for e in found.columns:
@@ -409,7 +438,16 @@ def capture_view_lineage(*, source: Any, seen_at: datetime | None = None) -> Vie
             elif down is None:
                 problems.append(f"Output column {e.target_column!r} is not in the catalog.")
             else:
-                edges.append(Edge(hit.id, pk, up, down, e.transformation))
+                edges.append(
+                    Edge(
+                        hit.id,
+                        pk,
+                        up,
+                        down,
+                        e.transformation,
+                        **_sources(hit.datasource_id, source.pk),
+                    )
+                )
         reports[qn] = edges
         result.table_edges += sum(1 for e in edges if e.upstream_column is None)
         result.column_edges += sum(1 for e in edges if e.upstream_column is not None)

@@ -178,7 +178,7 @@ class LineageEdgeViewSet(
         "downstream_table__schema",
         "upstream_column",
         "downstream_column",
-        "downstream_table__datasource",
+        "downstream_datasource",  # the gate's scope of an edge (block / unblock checks)
     )
     serializer_class = LineageEdgeSerializer
     filterset_class = EdgeFilter

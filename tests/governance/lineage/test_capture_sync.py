@@ -119,4 +119,6 @@ def test_a_batch_costs_a_constant_number_of_queries(t, size) -> None:
             scope_prefix="n",
         )
     assert result.opened == size and result.closed == size - size // 2 + 1
-    assert len(q1) <= 6 and len(q2) <= 8, [q["sql"][:80] for q in q2]
+    # q2 opens new edges whose tables' data sources the caller did not give: one more query
+    # for the whole batch (``services.sync_edges`` copies them onto the rows).
+    assert len(q1) <= 6 and len(q2) <= 9, [q["sql"][:80] for q in q2]

@@ -130,13 +130,22 @@ def test_edge_admin_lists_rows_with_both_ends_visible_and_blocks_with_a_reason(w
         upstream_column=column(w.tables["raw"], "card"), downstream_table=w.tables["v"]
     )
     block_url = reverse("admin:lineage_lineageedge_block_detail", args=[e.pk])
-    assert client.post(block_url, {"reason": "masked"}).status_code == 403  # a reader
+    unblock_url = reverse("admin:lineage_lineageedge_unblock_detail", args=[e.pk])
+    page_url = reverse("admin:lineage_lineageedge_change", args=[e.pk])
+
+    def buttons() -> set[str]:
+        html = client.get(page_url).content.decode()
+        return {name for name, url in (("block", block_url), ("allow", unblock_url)) if url in html}
+
+    assert buttons() == set()  # a reader: neither
+    assert client.post(block_url, {"reason": "masked"}).status_code == 403
     hidden = LineageEdge.objects.get(downstream_table=w.tables["report"])
     login(client, w.curator)
     assert (
         client.get(reverse("admin:lineage_lineageedge_block_detail", args=[hidden.pk])).status_code
         == 404
     )
+    assert buttons() == {"block"}  # an open edge offers only Block
     r = client.get(block_url)
     assert r.status_code == 200 and 'id="block-form"' in r.content.decode()
     r = client.post(block_url, {"reason": ""})
@@ -148,9 +157,8 @@ def test_edge_admin_lists_rows_with_both_ends_visible_and_blocks_with_a_reason(w
     e.refresh_from_db()
     assert e.propagation_blocked and e.blocked_reason == "the view masks it"
     assert AuditEvent.objects.filter(action="lineageedge.block").count() == 1
-    r = client.post(
-        reverse("admin:lineage_lineageedge_unblock_detail", args=[e.pk]), {"reason": ""}
-    )
+    assert buttons() == {"allow"}  # a blocked one only Allow
+    r = client.post(unblock_url, {"reason": ""})
     assert r.status_code == 302
     e.refresh_from_db()
     assert not e.propagation_blocked
