@@ -186,8 +186,12 @@ def _load(label: str, pk: Any) -> Any:
 
 
 def _need(actor: Any, action: str, obj: Any, what: str) -> None:
-    if actor is not None and not permissions.can(actor, action, obj):
-        raise permissions.PermissionDenied(f"You may not {what}.")
+    if actor is None or permissions.can(actor, action, obj):
+        return
+    if obj.pk is not None and not permissions.can(actor, permissions.VIEW, obj):
+        # Hidden from the actor: refused exactly like a missing one (never named).
+        raise ValidationError(f"The {obj._meta.model_name} {obj.pk} no longer exists.")
+    raise permissions.PermissionDenied(f"You may not {what}.")
 
 
 # --- scan and classify ----------------------------------------------------------------------
@@ -311,7 +315,10 @@ def _authorize_evaluate(actor: Any, params: dict[str, Any]) -> None:
 
     framework = _load("compliance.Framework", params["framework"])
     source = params.get("datasource")
-    check_evaluate(actor, framework, _load("datasources.DataSource", source) if source else None)
+    source = _load("datasources.DataSource", source) if source else None
+    if source is not None:
+        _need(actor, permissions.VIEW, source, "")  # hidden: like a missing one
+    check_evaluate(actor, framework, source)
 
 
 SEVERE = ("high", "critical")

@@ -151,13 +151,15 @@ def test_gate_hidden_404_visible_without_right_403(
 def test_running_needs_the_rights_of_each_step(
     make_workflow, operator, make_source, make_collection, shop_db
 ):
-    """A workflow the operator may run, whose scan step names a source elsewhere."""
+    """A workflow the operator may run, whose scan step names a source elsewhere (hidden from
+    the operator: refused like a missing scan, never named)."""
+    from django.core.exceptions import ValidationError
+
     from governance.scans.services import default_scan
-    from pursight.permissions import PermissionDenied
 
     scan = default_scan(actor=None, source=make_source(shop_db, collection=make_collection("B")))
     wf = make_workflow([{"key": "scan", "type": "scan", "params": {"scan": scan.pk}}])
-    with pytest.raises(PermissionDenied, match="run the scan"):
+    with pytest.raises(ValidationError, match=f"The scan {scan.pk} no longer exists"):
         services.start_run(actor=operator, workflow=wf)
 
 
