@@ -18,7 +18,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .connectors.files import FileAccess
+from .connectors.files import FileAccess, within
 
 log = logging.getLogger(__name__)
 
@@ -28,13 +28,6 @@ SIDECARS = ("", "-wal", "-shm", "-journal")
 
 def _real(path: str | os.PathLike[str]) -> str:
     return os.path.realpath(os.fspath(path))
-
-
-def _within(path: str, directory: str) -> bool:
-    try:
-        return os.path.commonpath([path, directory]) == directory
-    except ValueError:
-        return False
 
 
 def database_files() -> tuple[str, ...]:
@@ -76,9 +69,9 @@ def roots() -> tuple[str, ...]:
 
 def _exempt(protected_files: tuple[str, ...], dirs: tuple[str, ...]) -> tuple[str, ...]:
     demo = demo_dir()
-    strictly_inside = any(_within(demo, d) and demo != d for d in dirs)
-    holds_protected = any(_within(d, demo) for d in dirs) or any(
-        _within(f, demo) for f in protected_files
+    strictly_inside = any(within(demo, d) and demo != d for d in dirs)
+    holds_protected = any(within(d, demo) for d in dirs) or any(
+        within(f, demo) for f in protected_files
     )
     return (demo,) if strictly_inside and not holds_protected else ()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from .connectors import (
     parse_url,
 )
 from .connectors.base import is_secret_option
+from .connectors.files import not_allowed, within
 from .connectors.registry import connector_class
 from .files import file_access
 from .models import DataSource
@@ -149,10 +151,33 @@ def _apply_options(source: DataSource, options: Any, *, replace_secrets: bool) -
     return merged != current
 
 
-def _validate(source: DataSource) -> None:
+def _validate(source: DataSource, actor: Any = None) -> None:
     source.full_clean(
         exclude=["password_encrypted", "secret_options_encrypted", "created_by", "updated_by"]
     )
+    _check_file_overlap(actor, source)
+
+
+def _check_file_overlap(actor: Any, source: DataSource) -> None:
+    """A file-based source may not read a file or directory that a file-based source of a
+    collection where the actor may not manage data sources reads (the same path, inside it or
+    around it): a copy registered elsewhere would scan the other collection's data into one the
+    actor governs. Refused with the message of any disallowed path (it says nothing of the
+    other source). Operators (no actor) and platform admins are not limited."""
+    if source.kind not in FILE_KINDS or is_platform_admin(actor):
+        return
+    real = os.path.realpath(source.database or "")
+    managed = permissions.allowed_collections(actor, "manage_datasources").values("pk")
+    others = (
+        DataSource.objects.filter(kind__in=FILE_KINDS)
+        .exclude(pk=source.pk)
+        .exclude(collection_id__in=managed)
+        .values_list("database", flat=True)
+    )
+    for other in others.iterator():
+        theirs = os.path.realpath(other or "")
+        if other and (within(real, theirs) or within(theirs, real)):
+            raise ValidationError({"database": not_allowed(source.database)})
 
 
 @transaction.atomic
@@ -168,7 +193,7 @@ def register_datasource(*, actor: Any, password: str = "", **fields: Any) -> Dat
         source.owner = source.owner or actor
     _check_scope(actor, source)
     _apply_options(source, options, replace_secrets=True)
-    _validate(source)
+    _validate(source, actor)
     source.set_password(password)
     source.save()
     _check_scope(actor, source)
@@ -202,7 +227,7 @@ def update_datasource(
         source.set_password(password)
     if actor is not None and getattr(actor, "pk", None):
         source.updated_by = actor
-    _validate(source)
+    _validate(source, actor)
     source.save()
     _check_scope(actor, source)
     after = audit.snapshot(source)

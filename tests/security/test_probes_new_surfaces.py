@@ -1027,25 +1027,42 @@ def test_a_name_taken_in_b_reads_like_a_free_one(probe):
     assert taken.status_code == 201, taken.content
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="A data source admin of A may register a file-based source (sqlite, files) on the "
-    "very file or directory B's source reads, and scan B's data into A. No check compares a "
-    "new file source's path with other collections' sources (datasources services / the file "
-    "policy); the refusal must read like any disallowed path. Reported, not fixed here.",
-)
 def test_a_file_source_cannot_reread_bs_file(probe):
+    import os
+
     from django.core.exceptions import ValidationError
 
     from governance.datasources.models import DataSource
-    from governance.datasources.services import register_datasource
+    from governance.datasources.services import register_datasource, update_datasource
 
-    with pytest.raises((ValidationError, PermissionError)):
-        register_datasource(
-            actor=probe.fresh(probe.power),
-            name="copy-of-b",
-            kind="sqlite",
-            database=probe.w.src_b.database,
+    def register(name: str, path: str) -> Any:
+        return register_datasource(
+            actor=probe.fresh(probe.power), name=name, kind="sqlite", database=path,
             collection=probe.w.a1,
-        )
+        )  # fmt: skip
+
+    def refusal(path: str) -> str:
+        with pytest.raises(ValidationError) as refused:
+            register("copy-of-b", path)
+        return refused.value.message_dict["database"][0]
+
+    b_file = probe.w.src_b.database
+    # B's file, or a directory around it (a files source would list it): refused with the
+    # very message of a path outside the allowed roots, naming nothing of B.
+    assert (
+        refusal(b_file)
+        == f"'{b_file}' is not inside a directory allowed for file-based data sources (PURSIGHT_FILE_SOURCE_ROOTS)."
+    )  # noqa: E501
+    assert (
+        refusal("/etc/passwd")
+        == "'/etc/passwd' is not inside a directory allowed for file-based data sources (PURSIGHT_FILE_SOURCE_ROOTS)."
+    )  # noqa: E501
     assert not DataSource.objects.filter(name="copy-of-b").exists()
+    # A's own file may be read by a second source of A; moving it onto B's file is refused.
+    a_copy = register("copy-of-a", probe.w.src_a.database)
+    with pytest.raises(ValidationError) as moved:
+        update_datasource(actor=probe.fresh(probe.power), source=a_copy, database=b_file)
+    assert "is not inside a directory allowed" in moved.value.message_dict["database"][0]
+    a_copy.refresh_from_db()
+    assert a_copy.database == probe.w.src_a.database
+    assert os.path.dirname(b_file)  # (B's file is a real path: the check is not vacuous)

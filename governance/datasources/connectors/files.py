@@ -36,7 +36,8 @@ def not_allowed(path: str) -> str:
     )
 
 
-def _within(path: str, directory: str) -> bool:
+def within(path: str, directory: str) -> bool:
+    """Is ``path`` ``directory`` or inside it (both resolved)?"""
     try:
         return os.path.commonpath([path, directory]) == directory
     except ValueError:  # different drives (Windows)
@@ -83,10 +84,10 @@ class FileAccess:
         """May the resolved path ``real`` be opened?"""
         if real in self.protected_files:
             return False
-        if not any(_within(real, root) for root in self.roots):
+        if not any(within(real, root) for root in self.roots):
             return False
-        in_protected_dir = any(_within(real, d) for d in self.protected_dirs)
-        return not in_protected_dir or any(_within(real, e) for e in self.exempt_dirs)
+        in_protected_dir = any(within(real, d) for d in self.protected_dirs)
+        return not in_protected_dir or any(within(real, e) for e in self.exempt_dirs)
 
     def resolve(self, path: str) -> str:
         """The resolved path of ``path`` if it may be opened; INVALID_CONFIG otherwise.
@@ -114,7 +115,7 @@ class FileAccess:
         self.check_syntax(path)
         real = os.path.realpath(path)
         protected = real in self.protected_files or any(
-            _within(real, d) for d in self.protected_dirs
+            within(real, d) for d in self.protected_dirs
         )
         if protected:
             raise _invalid(f"'{path}' cannot be used as a certificate or key file.")
