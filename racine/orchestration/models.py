@@ -22,8 +22,8 @@ MAX_EVERY = {"seconds": 366 * 86400, "minutes": 366 * 1440, "hours": 366 * 24, "
 class Workflow(GovernedModel):
     name = models.SlugField(
         max_length=100,
-        unique=True,
-        help_text="A unique name (letters, digits, - and _): `manage.py run_workflow NAME`.",
+        help_text="A name unique in its collection (letters, digits, - and _): "
+        "`manage.py run_workflow NAME`.",
     )
     title = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
@@ -51,6 +51,18 @@ class Workflow(GovernedModel):
 
     class Meta:
         ordering = ["name"]
+        # Unique per collection (names in a collection one cannot see are no business of
+        # one's), and among platform workflows.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "name"], name="orchestration_workflow_name_in_collection"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(collection__isnull=True),
+                name="orchestration_workflow_name_platform",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title or self.name
@@ -187,7 +199,7 @@ class Schedule(GovernedModel):
     interval. Fired by django-celery-beat through the ``PeriodicTask`` the services keep in
     step; a missed run fires once (see :func:`.services.fire_schedule`)."""
 
-    name = models.CharField(max_length=150, unique=True)
+    name = models.CharField(max_length=150, help_text="Unique in its collection.")
     workflow = models.ForeignKey(
         Workflow, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
     )
@@ -227,7 +239,15 @@ class Schedule(GovernedModel):
                 | models.Q(workflow__isnull=True, scan__isnull=False),
                 name="orchestration_schedule_one_target",
                 violation_error_message="A schedule runs either a workflow or a scan.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["collection", "name"], name="orchestration_schedule_name_in_collection"
+            ),
+            models.UniqueConstraint(
+                fields=["name"],
+                condition=models.Q(collection__isnull=True),
+                name="orchestration_schedule_name_platform",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -42,7 +42,7 @@ from typing import Any
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -115,8 +115,6 @@ def save_workflow(
     name = data.get("name") if workflow is None else data.get("name", workflow.name)
     if workflow is None:
         workflow = Workflow(created_by=_user(actor), owner=_user(actor))
-        if Workflow.objects.filter(name=name).exists():
-            raise ValidationError({"name": f"A workflow named '{name}' already exists."})
     else:
         check(actor, "change", workflow)
         workflow.updated_by = _user(actor)
@@ -141,7 +139,8 @@ def save_workflow(
             if collection is None:
                 raise ValidationError({"collection": f"No collection {cid} you manage."})
         workflow.collection = collection
-    workflow.full_clean(exclude=["created_by", "updated_by", "owner"])
+    workflow.full_clean(exclude=["created_by", "updated_by", "owner"], validate_constraints=False)
+    _check_name_free(Workflow, workflow, "workflow")
     # The author must manage workflows where it lands (checked after any move: never out of
     # reach).
     check(actor, "add" if workflow.pk is None else "change", workflow)
@@ -178,10 +177,30 @@ def replace_steps(workflow: Workflow, specs: list[defs.StepSpec]) -> None:
     )
 
 
+def _check_name_free(model: type[models.Model], obj: Any, noun: str) -> None:
+    """Names are unique in a collection (and among platform rows): the author manages that
+    collection, so the answer speaks only of names they may see."""
+    same = model._default_manager.filter(name=obj.name, collection_id=obj.collection_id)
+    if same.exclude(pk=obj.pk).exists():
+        where = "in this collection" if obj.collection_id else "among platform " + noun + "s"
+        raise ValidationError({"name": f"A {noun} named '{obj.name}' already exists {where}."})
+
+
 def import_workflow(*, actor: Any, text: str | bytes, replace: bool = False) -> Workflow:
-    """Create a workflow from YAML/JSON text; with ``replace``, update the one of that name."""
+    """Create a workflow from YAML/JSON text; with ``replace``, update the one of that name
+    in the definition's collection (one the actor may see; else a new one is created there)."""
     data = defs.parse(text)
-    existing = Workflow.objects.filter(name=data.get("name")).first() if replace else None
+    existing = None
+    if replace:
+        mine = (
+            Workflow.objects.all()
+            if actor is None
+            else permissions.restrict(Workflow.objects.all(), actor)
+        )
+        cid = data.get("collection")
+        existing = mine.filter(
+            name=data.get("name"), collection_id=cid if isinstance(cid, int) else None
+        ).first()
     return save_workflow(actor=actor, data=data, workflow=existing)
 
 
@@ -949,6 +968,7 @@ def save_schedule(*, actor: Any, schedule: Schedule) -> Schedule:
     else:
         schedule.updated_by = user
     schedule.full_clean(exclude=["created_by", "updated_by", "periodic_task", "collection"])
+    _check_name_free(Schedule, schedule, "schedule")
     check(actor, "add" if schedule.pk is None else "change", schedule)
     schedule = audit.audited_save(actor=actor, obj=schedule)
     sync_periodic_task(schedule)

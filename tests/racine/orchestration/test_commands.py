@@ -70,3 +70,27 @@ def test_errors_are_clear(tmp_path):
     call_command("import_workflow", str(path))
     with pytest.raises(CommandError, match="failed"):
         call_command("run_workflow", "nightly", "--wait", stdout=StringIO())
+
+
+def test_names_are_unique_per_collection_and_commands_say_which(tmp_path):
+    from governance.rbac.models import Collection
+
+    first = Collection.objects.create(name="Finance", slug="finance")
+    second = Collection.objects.create(name="HR", slug="hr")
+    for collection in (first, second):
+        path = tmp_path / f"{collection.pk}.yaml"
+        path.write_text(DEFINITION + f"collection: {collection.pk}\n")
+        call_command("import_workflow", str(path), stdout=StringIO())
+    assert Workflow.objects.filter(name="nightly").count() == 2
+    with pytest.raises(CommandError, match=r"Several workflows are named 'nightly'.*--collection"):
+        call_command("export_workflow", "nightly")
+    exported = StringIO()
+    call_command("export_workflow", "nightly", "--collection", "HR", stdout=exported)
+    assert yaml.safe_load(exported.getvalue())["collection"] == second.pk
+    with pytest.raises(CommandError, match="No workflow named 'nightly' in collection 'platform'"):
+        call_command("run_workflow", "nightly", "--collection", "platform")
+    # Within one collection the name stays unique.
+    path = tmp_path / "again.yaml"
+    path.write_text(DEFINITION + f"collection: {first.pk}\n")
+    with pytest.raises(CommandError, match="already exists in this collection"):
+        call_command("import_workflow", str(path))

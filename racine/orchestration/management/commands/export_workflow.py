@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from ... import services
-from ...models import Workflow
+from ._named import add_collection_argument, workflow_named
 
 
 class Command(BaseCommand):
@@ -13,12 +13,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name")
+        add_collection_argument(parser)
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        workflow = Workflow.objects.filter(name=opts["name"]).first()
-        if workflow is None:
-            raise CommandError(f"No workflow named '{opts['name']}'.")
+        workflow = workflow_named(opts["name"], opts["collection"])
         self.stdout.write(
             services.export_workflow(workflow, "json" if opts["json"] else "yaml"), ending=""
         )

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ... import services
 from ...choices import RUN_FINAL, STEP_FINAL, RunState, Trigger
-from ...models import StepRun, Workflow, WorkflowRun
+from ...models import StepRun, WorkflowRun
+from ._named import add_collection_argument, workflow_named
 
 
 class Command(BaseCommand):
@@ -19,15 +20,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("name")
+        add_collection_argument(parser)
         parser.add_argument("--wait", action="store_true", help="follow the run to its end")
         parser.add_argument(
             "--timeout", type=float, default=0, help="with --wait: give up after N seconds"
         )
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        workflow = Workflow.objects.filter(name=opts["name"]).first()
-        if workflow is None:
-            raise CommandError(f"No workflow named '{opts['name']}'.")
+        workflow = workflow_named(opts["name"], opts["collection"])
         try:
             run = services.start_run(actor=None, workflow=workflow, trigger=Trigger.COMMAND)
         except ValidationError as exc:
