@@ -19,6 +19,20 @@ from .choices import Period, RunState, ScheduleKind, StepState, Trigger
 MAX_EVERY = {"seconds": 366 * 86400, "minutes": 366 * 1440, "hours": 366 * 24, "days": 366}
 
 
+def names_unique_in_collection(model: str) -> list[models.UniqueConstraint]:
+    """A name unique in its collection, and among the rows of no collection (platform ones)."""
+    return [
+        models.UniqueConstraint(
+            fields=["collection", "name"], name=f"orchestration_{model}_name_in_collection"
+        ),
+        models.UniqueConstraint(
+            fields=["name"],
+            condition=models.Q(collection__isnull=True),
+            name=f"orchestration_{model}_name_platform",
+        ),
+    ]
+
+
 class Workflow(GovernedModel):
     name = models.SlugField(
         max_length=100,
@@ -53,16 +67,7 @@ class Workflow(GovernedModel):
         ordering = ["name"]
         # Unique per collection (names in a collection one cannot see are no business of
         # one's), and among platform workflows.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["collection", "name"], name="orchestration_workflow_name_in_collection"
-            ),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(collection__isnull=True),
-                name="orchestration_workflow_name_platform",
-            ),
-        ]
+        constraints = names_unique_in_collection("workflow")
 
     def __str__(self) -> str:
         return self.title or self.name
@@ -240,14 +245,7 @@ class Schedule(GovernedModel):
                 name="orchestration_schedule_one_target",
                 violation_error_message="A schedule runs either a workflow or a scan.",
             ),
-            models.UniqueConstraint(
-                fields=["collection", "name"], name="orchestration_schedule_name_in_collection"
-            ),
-            models.UniqueConstraint(
-                fields=["name"],
-                condition=models.Q(collection__isnull=True),
-                name="orchestration_schedule_name_platform",
-            ),
+            *names_unique_in_collection("schedule"),
         ]
 
     def __str__(self) -> str:
