@@ -58,15 +58,6 @@ def celery_configured() -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """The cache (throttle counters, lockouts, kept readings) outlives a test, and a test's
-    ids may be the next one's: every test starts with it empty."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
 def _seeded_rows(request: Any) -> None:
     """A transactional test (live server, real worker) flushes the database when it ends, and
     with it the rows the migrations seed: the built-in roles and the system info types. The

@@ -374,15 +374,19 @@ class Insights:
     trends: list[Trend]
 
 
+def _insight_key(source: Any) -> str:
+    """The source (its id and creation: an id may come back after a deletion) at its last
+    successful scan."""
+    stamps = [t.timestamp() if t else 0 for t in (source.created_at, source.last_scan_at)]
+    return f"pursight:scan-insights:{source.pk}:{stamps[0]}:{stamps[1]}"
+
+
 def insights(sources: list[Any]) -> Insights:
     """Frequency advice and growing scans of ``sources`` (data sources) for pages read often
     (the Main Manager): each source's readings are kept in the cache under its last successful
     scan's time (a new run makes new ones) for at most ``INSIGHT_SECONDS``; only the sources
     missing from it are read (one query, at most ``HISTORY_RUNS`` runs each)."""
-    keys = {
-        s.pk: f"pursight:scan-insights:{s.pk}:{s.last_scan_at.timestamp() if s.last_scan_at else 0}"
-        for s in sources
-    }
+    keys = {s.pk: _insight_key(s) for s in sources}
     kept = cache.get_many(list(keys.values()))
     missing = [pk for pk, key in keys.items() if key not in kept]
     if missing:
