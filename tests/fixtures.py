@@ -169,7 +169,10 @@ def make_source(
         fields = {
             "name": name or f"source{counter['n']}",
             "kind": "sqlite",
-            "database": str(path) if path is not None else str(base / "nonexistent.sqlite"),
+            # One file each: a source may not read another collection's file (datasources.services).
+            "database": str(
+                path if path is not None else base / f"nonexistent-{counter['n']}.sqlite"
+            ),
             "collection": collection or make_collection(f"coll{counter['n']}"),
         }
         fields.update(kw)

@@ -20,7 +20,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from pursight.api import Conflict, GatedSerializerMixin
+from pursight.api import Conflict, GatedSerializerMixin, GovernedViewSetMixin
 
 from .. import services
 from ..models import (
@@ -59,12 +59,17 @@ class ApprovalRequestFilter(django_filters.FilterSet):
 
 
 class ApprovalRequestViewSet(
-    GatedSerializerMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    GovernedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
-    """Approval requests you made, review or administer."""
+    """Approval requests you made, review or administer (the gate lists them: its registration
+    names the requester and reviewers as people who may view one)."""
 
     serializer_class = ApprovalRequestSerializer
-    permission_classes = [IsAuthenticated]
+    # Whoever may view a request reaches its decisions; the service says who may decide (403).
+    gate_actions = {"approve": "view", "reject": "view", "withdraw": "view"}
     filterset_class = ApprovalRequestFilter
     ordering_fields = ["created_at", "due_at", "status"]
     queryset = ApprovalRequest.objects.select_related(
@@ -73,9 +78,6 @@ class ApprovalRequestViewSet(
         "reviewers",
         Prefetch("decisions", queryset=ApprovalDecision.objects.select_related("reviewer")),
     )
-
-    def get_queryset(self):
-        return services.visible_requests(self.request.user, super().get_queryset())
 
     def _decide(self, request: Request, decision: str) -> Response:
         row = self.get_object()
