@@ -84,7 +84,8 @@ class Task(GovernedModel):
 class SharedDocument(models.Model):
     """The CRDT (Yjs/pycrdt) state of one co-edited text: a workspace's notes, an asset's or a
     finding's description. ``state`` is the document's full update (compacted); ``text`` the
-    plain value last saved through the owning object's service."""
+    plain value last saved through the owning object's service, ``saving`` the one a save in
+    flight writes."""
 
     target_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
     target_id = models.PositiveBigIntegerField()
@@ -92,6 +93,9 @@ class SharedDocument(models.Model):
     field = models.CharField(max_length=64)
     state = models.BinaryField(default=b"")
     text = models.TextField(blank=True)
+    # The text a save in flight is writing through the owning service (the row is not locked
+    # meanwhile): the object holding it then is that save, not an edit made elsewhere.
+    saving = models.TextField(blank=True, default="")
     updates_since_compaction = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
     saved_at = models.DateTimeField(null=True, blank=True)

@@ -50,7 +50,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.utils import timezone
 from pycrdt import Doc, Text
@@ -429,11 +429,16 @@ def _decode(row: SharedDocument, obj: models.Model, entry: CoeditableField) -> O
             row.text = current
             return Opened(row, doc, True, obj)
         doc = _cache.take(row.pk, state)
-        if current != row.text:  # changed through the admin or the API meanwhile: that wins
-            replace_text(doc, current)
-            row.text = current
+        if current == row.text:
+            return Opened(row, doc, False, obj)
+        if row.saving and current == row.saving:
+            # A save in flight (or one whose worker died before noting it) wrote it: saved.
+            row.text, row.saving, row.saved_at = current, "", timezone.now()
             return Opened(row, doc, True, obj)
-    return Opened(row, doc, False, obj)
+        # Changed through the admin or the API meanwhile: that wins.
+        replace_text(doc, current)
+        row.text = current
+        return Opened(row, doc, True, obj)
 
 
 def _store(opened: Opened, state: bytes | None = None) -> bytes:
@@ -446,7 +451,14 @@ def _store(opened: Opened, state: bytes | None = None) -> bytes:
     opened.row.state = state
     opened.row.updates_since_compaction = 0
     opened.row.save(
-        update_fields=["state", "text", "saved_at", "updates_since_compaction", "updated_at"]
+        update_fields=[
+            "state",
+            "text",
+            "saving",
+            "saved_at",
+            "updates_since_compaction",
+            "updated_at",
+        ]
     )
     return state
 
@@ -455,32 +467,6 @@ def _due(row: SharedDocument) -> bool:
     return row.saved_at is None or timezone.now() - row.saved_at >= timedelta(
         seconds=save_seconds()
     )
-
-
-def _save_text(actor: Any, obj: models.Model, entry: CoeditableField, opened: Opened) -> bool:
-    """Save the plain text through the owning service (in a savepoint: a refused save keeps
-    the accepted CRDT update). The stored value becomes the document's text if the service
-    normalised it."""
-    with _cache.lock:
-        text = str(text_of(opened.doc))
-    try:
-        with transaction.atomic():
-            entry.save(actor, obj, text)
-    except (PermissionDenied, ValidationError) as exc:
-        log.warning(
-            "coedit.save_refused document=%s actor=%s error=%s",
-            opened.row.pk,
-            getattr(actor, "pk", None),
-            exc,
-        )
-        return False
-    stored = entry.value(obj)
-    if stored != text:
-        with _cache.lock:
-            replace_text(opened.doc, stored)
-    opened.row.text = stored
-    opened.row.saved_at = timezone.now()
-    return True
 
 
 def _queued_key(document_id: int, *, due: bool) -> str:
@@ -631,62 +617,132 @@ def apply_update(*, actor: Any, page: str, pk: int, field: str, update: bytes) -
     return Applied(changed=True, saved=due and queued, length=len(text))
 
 
-def _flush(row: SharedDocument, obj: models.Model, entry: CoeditableField, actor: Any) -> bool:
-    """Inside the row's lock: save the pending text, if any, as ``actor``."""
-    current = entry.value(obj)
-    with _cache.lock:
-        opened = Opened(row, _cache.take(row.pk, _state(row)), False)
-        if current != row.text:
-            replace_text(opened.doc, current)
-            row.text = current
-            opened.dirty = True
-        pending = str(text_of(opened.doc)) != row.text
-    saved = pending and entry.refusal(actor, obj) is None and _save_text(actor, obj, entry, opened)
-    if opened.dirty or saved:
-        _store(opened)
-    else:
+def _flush(document_id: int, actor: Any, *, force: bool) -> bool:
+    """Save a document's pending plain text through the owning service, as ``actor``, without
+    holding the document row while the service saves (editors' updates go on meanwhile):
+
+    1. row locked: merge a value changed elsewhere, note the text as ``saving``, unlock;
+    2. the owning service saves it (audit, activity) in its own transaction;
+    3. row locked again: the saved value becomes ``text`` (the save is over).
+
+    Nothing is saved unless text is pending, the window has passed (or ``force``) and
+    ``actor`` may still edit it. Returns whether it saved."""
+    noted = _note_saving(document_id, actor, force=force)
+    if noted is None:
+        return False
+    obj, entry, text = noted
+    return _save_noted(document_id, obj, entry, actor, text)
+
+
+def _note_saving(
+    document_id: int, actor: Any, *, force: bool
+) -> tuple[models.Model, CoeditableField, str] | None:
+    """Step 1 of :func:`_flush`: the object, its field and the text noted as in flight, or
+    None when there is nothing to save."""
+    with transaction.atomic():
+        found = _lock_for_flush(document_id)
+        if found is None:
+            return None
+        row, obj, entry = found
+        opened = _decode(row, obj, entry)
         with _cache.lock:
-            _cache.keep(row.pk, opened.doc, _state(row))
-    return saved
+            text = str(text_of(opened.doc))
+        pending = text != row.text and (force or _due(row))
+        if pending and entry.refusal(actor, obj) is None:
+            row.saving = text
+            opened.dirty = True
+        else:
+            pending = False
+        if opened.dirty:
+            _store(opened)
+    return (obj, entry, text) if pending else None
 
 
-@transaction.atomic
+def _save_noted(
+    document_id: int, obj: models.Model, entry: CoeditableField, actor: Any, text: str
+) -> bool:
+    """Steps 2 and 3 of :func:`_flush`. Saves of one object queue on its row; a save whose
+    text a later one replaced (``saving``) gives way, so an older text never lands last."""
+    try:
+        with transaction.atomic():
+            obj = type(obj)._default_manager.select_for_update(of=("self",)).get(pk=obj.pk)
+            if not SharedDocument.objects.filter(pk=document_id, saving=text).exists():
+                return False
+            entry.save(actor, obj, text)
+            saved = entry.value(obj)
+    except (PermissionDenied, ValidationError, ObjectDoesNotExist) as exc:
+        log.warning(
+            "coedit.save_refused document=%s actor=%s error=%s",
+            document_id,
+            getattr(actor, "pk", None),
+            exc,
+        )
+        saved = None
+    with transaction.atomic():
+        row = SharedDocument.objects.select_for_update().filter(pk=document_id).first()
+        if row is None or row.saving != text:
+            # An update read the saved object first and closed the save (``_decode``).
+            return saved is not None
+        row.saving = ""
+        fields = ["saving"]
+        if saved is not None:
+            row.text, row.saved_at = saved, timezone.now()
+            fields += ["text", "saved_at"]
+            if saved != text:  # the service normalised it: the document follows, if untouched
+                _normalise(row, text, saved)
+                fields.append("state")
+        row.save(update_fields=fields)
+    return saved is not None
+
+
+def _lock_for_flush(
+    document_id: int,
+) -> tuple[SharedDocument, models.Model, CoeditableField] | None:
+    """The locked document row with a state, its object and its field's entry, if all exist."""
+    row = SharedDocument.objects.select_for_update().filter(pk=document_id).first()
+    if row is None or not _state(row):
+        return None
+    model = row.target_type.model_class()
+    key = f"{model._meta.label_lower}.{row.field}" if model is not None else ""
+    if model is None or key not in fields:
+        return None
+    obj = model._default_manager.filter(pk=row.target_id).first()
+    return None if obj is None else (row, obj, fields[key])
+
+
+def _normalise(row: SharedDocument, sent: str, saved: str) -> None:
+    """The service stored ``saved`` for ``sent``: the document reads ``saved`` too, unless
+    editors changed it since (their next save is normalised in turn)."""
+    with _cache.lock:
+        doc = _cache.take(row.pk, _state(row))
+        if str(text_of(doc)) != sent:
+            _cache.keep(row.pk, doc, _state(row))
+            return
+        replace_text(doc, saved)
+        row.state = doc.get_update()
+        _cache.keep(row.pk, doc, row.state)
+
+
 def flush_document(*, document_id: int, actor_id: int | None = None, force: bool = False) -> bool:
     """The trailing save of a document's plain text (the Celery task's body): saved as
     ``actor_id`` (the editor who queued it) if text is pending and the window has passed (or
     ``force``). Returns whether it saved."""
-    row = SharedDocument.objects.select_for_update().filter(pk=document_id).first()
     cache.delete(_queued_key(document_id, due=True))  # no longer waiting: the next may queue
-    if row is None or not _state(row) or not (force or _due(row)):
-        return False
-    model = row.target_type.model_class()
-    key = f"{model._meta.label_lower}.{row.field}" if model is not None else ""
-    if model is None or key not in fields:
-        return False
-    entry = fields[key]
-    obj = model._default_manager.filter(pk=row.target_id).first()
     actor = get_user_model().objects.filter(pk=actor_id, is_active=True).first()
-    if obj is None or actor is None:
+    if actor is None:
         return False
-    return _flush(row, obj, entry, actor)
+    return _flush(document_id, actor, force=force)
 
 
-@transaction.atomic
 def leave_document(*, actor: Any, page: str, pk: int, field: str) -> bool:
     """An editor leaves: save what is pending now (the final save). Returns whether it saved."""
     entry, obj = _visible(actor, page, pk, field)
     if entry.refusal(actor, obj) is not None:
         return False
-    ct = ContentType.objects.get_for_model(obj, for_concrete_model=True)
-    row = (
-        SharedDocument.objects.select_for_update()
-        .filter(target_type=ct, target_id=obj.pk, field=entry.field)
-        .first()
-    )
-    if row is None or not _state(row):
+    row = SharedDocument.objects.filter(**_row_lookup(type(obj), obj.pk, entry)).first()
+    if row is None:
         return False
-    obj.refresh_from_db()
-    return _flush(row, obj, entry, actor)
+    return _flush(row.pk, actor, force=True)
 
 
 def document_of(obj: models.Model, name: str) -> SharedDocument | None:

@@ -230,7 +230,8 @@ def test_a_deferred_update_queues_one_trailing_save_per_window(w, commit, window
     for word in ("c", "d", "e"):
         assert not commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, word)).saved
     assert queued[1:] == [((row.pk, w.editor.pk), window + 0.5)]
-    assert row.pk and not SharedDocument.objects.get(pk=row.pk).text.startswith("e")
+    # No save ran on the editors' path: the last saved text is still the one before them.
+    assert SharedDocument.objects.get(pk=row.pk).text == "Hello team."
 
 
 def test_the_stored_state_is_compacted(w, commit, settings) -> None:
@@ -415,3 +416,107 @@ def test_an_update_costs_a_constant_number_of_queries(w, window, django_assert_m
     for size in (1, 1000):  # read the workspace, lock the document, re-read, write; savepoint
         with django_assert_max_num_queries(6):
             send(w.editor, w.ws, client.insert(0, "y" * size))
+
+
+def test_an_update_arriving_during_a_save_is_kept_and_saved_next(w, commit, window, monkeypatch):
+    """The row is not locked while the owning service saves: an update applied meanwhile (here
+    inside the service's save, on the same connection) sees the object holding the text being
+    saved, takes it for that save (``saving``), not for an edit made elsewhere, and keeps its
+    own change for the next save."""
+    from racine.workspaces import services as workspace_services
+
+    client, other = Client(), Client()
+    join(w.editor, w.ws, client)
+    join(w.owner, w.ws, other)
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "One. "))  # saved at once
+    late = client.insert(0, "Two. ")
+    commit(send, actor=w.editor, ws=w.ws, update=late)  # deferred: the window is open
+    other.receive(late)
+    original = workspace_services.update_notes
+    seen: list[str] = []
+
+    def update_notes(**kwargs: Any) -> Any:
+        saved = original(**kwargs)
+        seen.append(stored(w.ws).saving)
+        commit(send, actor=w.owner, ws=w.ws, update=other.insert(len(other.value), " Three."))
+        return saved
+
+    monkeypatch.setattr(workspace_services, "update_notes", update_notes)
+    assert documents.flush_document(document_id=stored(w.ws).pk, actor_id=w.editor.pk, force=True)
+    assert seen == ["Two. One. Hello team."]  # the text in flight, noted on the row
+    w.ws.refresh_from_db()
+    row = stored(w.ws)
+    assert w.ws.notes == "Two. One. Hello team." == row.text and row.saving == ""
+    assert documents.text_from_state(row.state) == "Two. One. Hello team. Three."
+    monkeypatch.setattr(workspace_services, "update_notes", original)
+    assert documents.leave_document(actor=w.owner, page="workspace", pk=w.ws.pk, field="notes")
+    w.ws.refresh_from_db()
+    assert w.ws.notes == "Two. One. Hello team. Three." == stored(w.ws).text
+
+
+def test_a_save_replaced_by_a_later_one_gives_way(w, commit, window, emitted) -> None:
+    """Two saves of one document in flight: the older, finding a newer text noted as
+    ``saving`` once it holds the object, saves nothing; an older text never lands last."""
+    client = Client()
+    join(w.editor, w.ws, client)
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "One. "))  # saved at once
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "Two. "))
+    pk = stored(w.ws).pk
+    older = documents._note_saving(pk, w.editor, force=True)
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "Three. "))
+    newer = documents._note_saving(pk, w.editor, force=True)
+    assert older and newer and older[2] == "Two. One. Hello team."
+    assert stored(w.ws).saving == newer[2] == "Three. Two. One. Hello team."
+    saves = AuditEvent.objects.filter(action="workspace.notes")
+    before = saves.count()
+    assert not documents._save_noted(pk, *older[:2], w.editor, older[2])
+    w.ws.refresh_from_db()
+    assert w.ws.notes == "One. Hello team." and saves.count() == before
+    assert documents._save_noted(pk, *newer[:2], w.editor, newer[2])
+    w.ws.refresh_from_db()
+    row = stored(w.ws)
+    assert w.ws.notes == newer[2] == row.text and row.saving == "" and saves.count() == before + 1
+
+
+def test_a_refused_save_ends_and_loses_nothing(w, commit, window, monkeypatch) -> None:
+    """The service refuses the text: nothing is saved, the save is no longer in flight, the
+    document keeps every update, and the next save tries again."""
+    from django.core.exceptions import ValidationError
+
+    from racine.workspaces import services as workspace_services
+
+    client = Client()
+    join(w.editor, w.ws, client)
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "One. "))
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "Two. "))
+    original = workspace_services.update_notes
+
+    def refuse(**kwargs: Any) -> Any:
+        raise ValidationError("The notes service is refusing for this test.")
+
+    monkeypatch.setattr(workspace_services, "update_notes", refuse)
+    pk = stored(w.ws).pk
+    assert not documents.flush_document(document_id=pk, actor_id=w.editor.pk, force=True)
+    row = stored(w.ws)
+    assert row.saving == "" and row.text == "One. Hello team."
+    assert documents.text_from_state(row.state) == "Two. One. Hello team."
+    monkeypatch.setattr(workspace_services, "update_notes", original)
+    assert documents.flush_document(document_id=pk, actor_id=w.editor.pk, force=True)
+    w.ws.refresh_from_db()
+    assert w.ws.notes == "Two. One. Hello team." == stored(w.ws).text
+
+
+def test_a_save_whose_worker_died_after_writing_is_taken_as_saved(w, commit, window) -> None:
+    """The object holds the text noted as in flight (the worker died before step 3): the next
+    reader takes it as saved, not as an edit made elsewhere, and the document is unchanged."""
+    client = Client()
+    join(w.editor, w.ws, client)
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "One. "))
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "Two. "))
+    pk = stored(w.ws).pk
+    obj, entry, text = documents._note_saving(pk, w.editor, force=True)
+    entry.save(w.editor, obj, text)  # step 2 done; step 3 never ran
+    commit(send, actor=w.editor, ws=w.ws, update=client.insert(0, "Three. "))
+    row = stored(w.ws)
+    assert row.text == "Two. One. Hello team." and row.saving == "" and row.saved_at
+    assert documents.text_from_state(row.state) == "Three. Two. One. Hello team." == client.value
