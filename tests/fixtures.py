@@ -205,7 +205,10 @@ def server_env(**extra: str) -> dict[str, str]:
     """The environment of a server a test starts: this one without the settings of the test
     session's own database, broker and PurSight options, plus ``extra``."""
     own = ("CELERY_", "REDIS_", "DATABASE_", "PURSIGHT_", "DJANGO_")
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(own)}, **extra}
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(own)}
+    # The same default classifier model as this session's (pursight/settings/test.py).
+    kept["PURSIGHT_CLASSIFIER_SMALL"] = os.environ.get("PURSIGHT_CLASSIFIER_SMALL", "0")
+    return {**kept, **extra}
 
 
 @contextlib.contextmanager

@@ -282,7 +282,11 @@ PURSIGHT_SCAN = {
 # --- Classification engine ---
 # DEFAULT_SMALL trains a smaller default model (tests, small machines); CACHE_DIR holds trained
 # models and their lock; SEED makes training reproducible.
-PURSIGHT_CLASSIFIER = {"DEFAULT_SMALL": False, "CACHE_DIR": VAR_DIR / "classifier", "SEED": 0}
+PURSIGHT_CLASSIFIER = {
+    "DEFAULT_SMALL": env.bool("PURSIGHT_CLASSIFIER_SMALL", default=False),
+    "CACHE_DIR": VAR_DIR / "classifier",
+    "SEED": 0,
+}
 
 # --- Compliance ---
 # Evaluate a data source's compliance rules after each successful scan of it.

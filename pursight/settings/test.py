@@ -13,8 +13,18 @@ if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
     _parts = _parts._replace(path=f"/{(_db - int(_worker[2:])) % 16}")
     os.environ["REDIS_URL"] = urlunsplit(_parts)
 
+# The default classifier model is the small one (seconds to train, not minutes), here and in
+# the servers and workers tests start (they inherit the environment). Tests of the engine's
+# quality train the models they measure themselves.
+os.environ.setdefault("PURSIGHT_CLASSIFIER_SMALL", "1")
+
 from .base import *  # noqa: E402, F403
 from .base import env  # noqa: E402
+
+PURSIGHT_CLASSIFIER = {
+    **PURSIGHT_CLASSIFIER,  # noqa: F405
+    "DEFAULT_SMALL": env.bool("PURSIGHT_CLASSIFIER_SMALL"),
+}
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tests call services and task bodies directly; the integration test starts a real worker.
@@ -44,3 +54,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": os.path.join(tempfile.gettempdir(), f"pursight-test-{os.getpid()}.sqlite3")
     }
+
+# PostgreSQL: the test connections do not wait for the write-ahead log to reach the disk at each
+# commit (test databases are thrown away; the transactional tests commit and truncate often).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()

@@ -19,7 +19,7 @@ def test_defaults_live_in_the_settings_module() -> None:
     assert settings.PURSIGHT_CSP_REPORT_ONLY is False
     classifier = settings.PURSIGHT_CLASSIFIER
     assert classifier == {
-        "DEFAULT_SMALL": False,
+        "DEFAULT_SMALL": True,  # tests train the small default (PURSIGHT_CLASSIFIER_SMALL)
         "CACHE_DIR": Path(settings.VAR_DIR) / "classifier",
         "SEED": 0,
     }

@@ -24,7 +24,7 @@ from schemathesis.specs.openapi.checks import (
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
-EXAMPLES = int(os.environ.get("PURSIGHT_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("PURSIGHT_FUZZ_EXAMPLES", "6"))
 
 
 def _not_a_server_error(ctx: Any, response: Any, case: Any) -> bool | None:
