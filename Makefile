@@ -21,7 +21,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
-	$(BIN)/python manage.py demo
+	$(BIN)/python manage.py demo --url http://$(HOST):$(PORT)/admin/
 
 serve: install
 	$(BIN)/python manage.py collectstatic --noinput >/dev/null

@@ -122,8 +122,11 @@ def test_demo_builds_registers_and_scans(settings, tmp_path, django_capture_on_c
     )
     assert {("card_number", "CREDIT_CARD_NUMBER"), ("iban", "IBAN")} <= found
     assert Finding.objects.exists()  # the frameworks were loaded and evaluated after the scan
-    again = run("demo")  # idempotent: same user and password, a new scan run
+    # Idempotent: same user and password, a new scan run; it says where the console is served.
+    again = run("demo", "--url", "http://127.0.0.1:9000/admin/")
     assert out.split("password:")[1] == again.split("password:")[1]
+    assert "Demo ready: http://127.0.0.1:8000/admin/" in out
+    assert "Demo ready: http://127.0.0.1:9000/admin/" in again
 
 
 @pytest.fixture

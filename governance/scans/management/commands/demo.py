@@ -29,6 +29,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--username", default="admin")
         parser.add_argument("--rebuild", action="store_true", help="Rebuild the demo database.")
+        parser.add_argument(
+            "--url",
+            default="http://127.0.0.1:8000/admin/",
+            help="Where the console will be served (printed at the end; `make run` passes it).",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         # The demo database lives in its own directory (PURSIGHT_DEMO_DIR), which must be a
@@ -69,7 +74,7 @@ class Command(BaseCommand):
         )
         for step in demo_steps:
             step(stdout=self.stdout, user=user, source=source, run=run)
-        self.stdout.write(self.style.SUCCESS("Demo ready: http://127.0.0.1:8000/admin/"))
+        self.stdout.write(self.style.SUCCESS(f"Demo ready: {opts['url']}"))
         self.stdout.write(self.style.SUCCESS(f"  username: {user.get_username()}"))
         self.stdout.write(self.style.SUCCESS(f"  password: {password}"))
 
