@@ -655,6 +655,9 @@ def _note_saving(
             pending = False
         if opened.dirty:
             _store(opened)
+        else:  # unchanged: the decoded document stays in this process's cache
+            with _cache.lock:
+                _cache.keep(row.pk, opened.doc, _state(row))
     return (obj, entry, text) if pending else None
 
 
