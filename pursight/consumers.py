@@ -329,7 +329,6 @@ REVOKE_EVENT = "revoke"
 
 def revoke_users(kind: str, pk: int, user_ids: list[int]) -> None:
     """After the commit, make ``user_ids``' sockets on this page leave it (and say so)."""
-    from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
     from django.db import transaction
 
@@ -345,6 +344,6 @@ def revoke_users(kind: str, pk: int, user_ids: list[int]) -> None:
             "users": list(user_ids),
         }
         with contextlib.suppress(Exception):
-            async_to_sync(layer.group_send)(realtime.group_name(kind, pk), message)
+            realtime.group_send(layer, realtime.group_name(kind, pk), message)
 
     transaction.on_commit(send)

@@ -9,19 +9,29 @@ the ``X-PurSight-Socket`` header of an HTTP request): that socket is not echoed 
 
 Relays (:data:`relays`) let a higher layer fan an event out to more pages (a scan's progress
 to the workspaces that pin its data source) without the publisher knowing about them.
+
+Synchronous code (Celery workers, ``manage.py`` commands, a web request's after-commit hook)
+sends through one long-lived event loop per process (:func:`group_send`), so that the Redis
+layer keeps its publishing connection: ``async_to_sync`` alone would build a new loop, and so a
+new Redis connection and pub/sub layer, for every event, and one event in a few would reach the
+page 150 ms late.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
 import contextvars
 import json
 import logging
+import os
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import BaseChannelLayer, InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
 from pursight import permissions
@@ -69,6 +79,60 @@ def envelope(
     }
 
 
+# How long a synchronous publisher waits for its event to reach the layer (the layer retries a
+# transient Redis error with backoff within that).
+SEND_TIMEOUT = 10.0
+
+
+class _PublisherLoop:
+    """The process' event loop for synchronous publishers, in a daemon thread, started on first
+    use and again after a fork (a Celery prefork child does not inherit the parent's thread)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid() or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="pursight-live-publisher", daemon=True
+                )
+                thread.start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def run(self, make: Callable[[], Any], timeout: float = SEND_TIMEOUT) -> Any:
+        future = asyncio.run_coroutine_threadsafe(make(), self.loop())
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+    def stop(self) -> None:
+        with self._lock:
+            loop, self._loop = self._loop, None
+        if loop is not None and self._pid == os.getpid() and loop.is_running():
+            loop.call_soon_threadsafe(loop.stop)
+
+
+_publisher = _PublisherLoop()
+atexit.register(_publisher.stop)
+
+
+def group_send(layer: BaseChannelLayer, group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` to ``group`` from synchronous code. A process-local (in-memory) layer
+    is driven on the caller's event loop as before: its queues belong to the loop that reads
+    them."""
+    if isinstance(layer, InMemoryChannelLayer):
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        _publisher.run(lambda: layer.group_send(group, message))
+
+
 def send_now(
     kind: str,
     pk: int | str,
@@ -85,7 +149,7 @@ def send_now(
         return
     message = envelope(kind, pk, event, payload, requires=requires, origin=origin)
     try:
-        async_to_sync(layer.group_send)(group_name(kind, pk), message)
+        group_send(layer, group_name(kind, pk), message)
     except Exception as exc:  # the live feed must never break the work it reports on
         log.warning("realtime.publish_failed group=%s error=%s", group_name(kind, pk), exc)
     if relay:
