@@ -104,10 +104,10 @@ class _PublisherLoop:
                 self._loop, self._pid = loop, os.getpid()
             return self._loop
 
-    def run(self, make: Callable[[], Any], timeout: float = SEND_TIMEOUT) -> Any:
+    def run(self, make: Callable[[], Any], timeout: float | None = None) -> Any:
         future = asyncio.run_coroutine_threadsafe(make(), self.loop())
         try:
-            return future.result(timeout)
+            return future.result(SEND_TIMEOUT if timeout is None else timeout)
         except TimeoutError:
             future.cancel()
             raise

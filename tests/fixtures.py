@@ -58,6 +58,15 @@ def celery_configured() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Throttle counters, lockouts and cached scopes live in the (process-local) cache: every
+    test starts with it empty."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_rows(request: Any) -> None:
     """A transactional test (live server, real worker) flushes the database when it ends, and
     with it the rows the migrations seed: the built-in roles and the system info types. The
@@ -302,6 +311,16 @@ def endpoints() -> Iterator[dict[str, int]]:
     for conn in clients:
         conn.close()
     ssh.close()
+
+
+def page_wait(browser: Any, timeout: float = 30, *, also: tuple[type, ...] = ()) -> Any:
+    """A ``WebDriverWait`` that rides out a page being replaced: while the page a click leads to
+    loads, an element of the old one goes stale, or the new document has none yet."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    ignored = (NoSuchElementException, StaleElementReferenceException, *also)
+    return WebDriverWait(browser, timeout, ignored_exceptions=ignored)
 
 
 @pytest.fixture

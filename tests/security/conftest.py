@@ -22,14 +22,6 @@ from tests.governance.rbac.conftest import assign, role, world  # noqa: F401
 ROLES = ("collection-admin", "data-source-admin", "data-curator", "data-reader")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Throttle counters and lockouts live in the cache: start every probe clean."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @dataclass
 class Probe:
     w: Any  # the rbac World

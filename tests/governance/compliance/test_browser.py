@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from governance.compliance.models import Finding
+from tests.fixtures import page_wait
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-Long-pass-phrase-42"
@@ -57,14 +58,12 @@ def officer(browser, live_server, catalog_of, make_user, grant, make_rule, evalu
 
 def _page_says(browser, text: str) -> None:
     """Wait for the page a click leads to (the old page's elements go stale)."""
-    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    # While the next page replaces the old one, its body may go stale or belong to no document.
-    ignored = (StaleElementReferenceException, WebDriverException)
-    WebDriverWait(browser, 15, ignored_exceptions=ignored).until(
+    # While the next page replaces the old one, its body may belong to no document.
+    page_wait(browser, 15, also=(WebDriverException,)).until(
         expected_conditions.text_to_be_present_in_element((By.TAG_NAME, "body"), text)
     )
 

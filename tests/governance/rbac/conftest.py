@@ -9,14 +9,6 @@ from typing import Any
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Throttle counters and lockouts live in the cache: start every test clean."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def role(db: Any) -> Callable[[str], Any]:
     from governance.rbac.models import Role

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import build_shop, closed_port, running_server, server_env
+from tests.fixtures import build_shop, closed_port, page_wait, running_server, server_env
 
 pytestmark = pytest.mark.browser
 HERE = Path(__file__).resolve().parent
@@ -44,20 +44,19 @@ def server(tmp_path):
 
 def test_the_unread_badge_follows_new_notifications_live(browser, server):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     url = server["url"]
     browser.get(f"{url}/admin/login/")
     browser.find_element(By.NAME, "username").send_keys("reader")
     browser.find_element(By.NAME, "password").send_keys("a-Long-pass-phrase-42")
     browser.find_element(By.CSS_SELECTOR, "[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda d: d.current_url == f"{url}/admin/")
+    page_wait(browser).until(lambda d: d.current_url == f"{url}/admin/")
 
     browser.get(f"{url}/admin/datasources/datasource/")
     browser.execute_script("window.notReloaded = true;")
     badge = browser.find_element(By.ID, "pursight-inbox-badge")
     count = badge.find_element(By.CSS_SELECTOR, "[data-inbox-count]")
-    wait = WebDriverWait(browser, 30)
+    wait = page_wait(browser)
     wait.until(lambda d: badge.get_attribute("data-live") == "on")
     assert badge.get_attribute("data-unread") == "0" and not count.is_displayed()
     assert badge.get_attribute("href") == f"{url}/admin/activity/notification/"

@@ -17,13 +17,6 @@ import pytest
 from django.utils import timezone
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @dataclass
 class World:
     finance: Any

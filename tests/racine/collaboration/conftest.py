@@ -17,14 +17,6 @@ import pytest
 from django.utils import timezone
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache() -> None:
-    """Throttle counters live in the cache: start every test clean."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @dataclass
 class World:
     a: Any
