@@ -68,9 +68,10 @@ class OrchestrationConfig(AppConfig):
 
         from governance.scans.extensions import demo_steps
 
-        from .demo import schedule_demo_scan
+        from .demo import demo_workflow, schedule_demo_scan
 
         demo_steps.register("orchestration", schedule_demo_scan)
+        demo_steps.register("orchestration-workflow", demo_workflow)
 
         # Advice from history on the Main Manager, applied in one click.
         from . import advice

@@ -70,7 +70,6 @@ def workspace_board(
     context = {
         **site.each_context(request),
         "title": workspace.name,
-        "subtitle": workspace.get_status_display(),
         "opts": Workspace._meta,
         "app_label": Workspace._meta.app_label,
         "original": workspace,  # the header's trail: Workspaces › Workspaces › <its name>

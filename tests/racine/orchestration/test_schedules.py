@@ -153,3 +153,33 @@ def test_the_demo_schedules_its_scan(make_source, shop_db, admin_user):
     schedule = Schedule.objects.get(name=DEMO_SCHEDULE)
     assert schedule.scan == run.scan and schedule.timezone == "Europe/Paris"
     assert "next run" in out.getvalue()
+
+
+def test_the_demo_creates_its_nightly_governance_workflow(
+    make_source, make_collection, shop_db, admin_user
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from governance.compliance.models import Framework
+    from governance.scans.services import default_scan, start_scan
+    from racine.orchestration.demo import DEMO_WORKFLOW, demo_workflow
+    from racine.orchestration.models import Workflow
+
+    call_command("load_frameworks", stdout=StringIO())
+    source = make_source(shop_db, collection=make_collection("Demo"))
+    run = start_scan(actor=None, scan=default_scan(actor=None, source=source), enqueue=False)
+    out = StringIO()
+    for _ in range(2):  # idempotent
+        demo_workflow(stdout=out, user=admin_user, source=source, run=run)
+    workflow = Workflow.objects.get(name=DEMO_WORKFLOW)
+    assert workflow.collection == source.collection
+    steps = {s.key: s for s in workflow.steps.all()}
+    assert set(steps) == {"scan", "gdpr", "sign-off"}
+    # This demo's own ids, not those a fresh database would give.
+    assert steps["scan"].params == {"scan": run.scan_id}
+    gdpr = Framework.objects.get(code="gdpr")
+    assert steps["gdpr"].params == {"framework": gdpr.pk, "datasource": source.pk}
+    assert steps["sign-off"].params["approvers"] == [admin_user.pk]
+    assert out.getvalue().count("Created workflow 'Nightly governance' (3 steps") == 1

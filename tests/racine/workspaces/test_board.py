@@ -66,6 +66,8 @@ def test_a_member_sees_the_board_with_what_the_gate_shows(client, world) -> None
     assert response.status_code == 200
     state = page_state(response)
     assert state["workspace"]["name"] == "Customer data" and state["my_role"] == "editor"
+    # The browser tab names the workspace first.
+    assert re.search(r"<title>\s*Customer data \|", response.text)
     # The pin of X's source is not in the page: the editor cannot see X.
     assert [p["target"]["name"] for p in state["pins"]] == ["shop-a"]
     assert "shop-x" not in response.text
