@@ -1,4 +1,4 @@
-// The header's page buttons (History, Run now, ...) show only their icons on narrower screens
+// The header's page buttons (History, Run now, ...) may show only their icons
 // (catalog/console.css): each gets its name as a tooltip and accessible name.
 (function () {
   "use strict";
