@@ -25,3 +25,13 @@ def test_a_search_that_matches_nothing_says_so_and_offers_a_reset(admin_client) 
 def test_other_empty_lists_get_the_plain_sentence(admin_client) -> None:
     html = admin_client.get("/admin/glossary/tagrule/").content.decode()
     assert "No tag rules yet" in html and "There are no tag rules you may see." in html
+
+
+def test_the_header_offers_show_all_only_when_a_search_narrows_the_list(admin_client) -> None:
+    """PurSight does not count a whole table per list (show_full_result_count = False): the
+    header's "N results (Show all)" note is for narrowed lists, not for every list."""
+    plain = admin_client.get("/admin/glossary/tagrule/").content.decode()
+    assert "data-list-narrowed" not in plain and "Show all" not in plain
+    searched = admin_client.get("/admin/glossary/tagrule/?q=nothing").content.decode()
+    assert "data-list-narrowed" in searched and "0 results" in searched
+    assert 'href="?">Show all</a>' in searched
