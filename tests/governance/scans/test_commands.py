@@ -111,6 +111,7 @@ def test_demo_builds_registers_and_scans(settings, tmp_path, django_capture_on_c
     source = DataSource.objects.get(name="Demo shop")
     assert source.database == str(tmp_path / "demo" / "shop.sqlite")
     assert source.collection.name == "Sales"
+    assert source.last_test_ok is True and "Tested the connection of 'Demo shop'" in out
     assert ScanRun.objects.get().tables_seen == 7  # five tables and two views
     from governance.catalog.models import ColumnClassification
     from governance.compliance.models import Finding

@@ -65,6 +65,9 @@ class Command(BaseCommand):
                 description="A fake web shop: customers, orders, payments and employees.",
             )
             self.stdout.write(f"Registered data source '{source.name}'")
+        # As a steward would before the first scan: the list shows the connection as tested.
+        outcome = datasources.test_connection(actor=user, source=source)
+        self.stdout.write(f"Tested the connection of '{source.name}': {outcome.message}")
         scan = services.default_scan(actor=user, source=source)
         run = services.start_scan(actor=user, scan=scan, trigger=Trigger.COMMAND, enqueue=False)
         run = services.execute_run(run.pk)
