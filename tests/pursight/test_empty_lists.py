@@ -35,3 +35,7 @@ def test_the_header_offers_show_all_only_when_a_search_narrows_the_list(admin_cl
     searched = admin_client.get("/admin/glossary/tagrule/?q=nothing").content.decode()
     assert "data-list-narrowed" in searched and "0 results" in searched
     assert 'href="?">Show all</a>' in searched
+    # Pages without a list (the home page, a form) have the same header, without the note.
+    for page in ("/admin/", "/admin/glossary/tagrule/add/"):
+        response = admin_client.get(page)
+        assert response.status_code == 200 and b"data-list-narrowed" not in response.content
