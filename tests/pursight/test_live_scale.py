@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import channel_layers, get_channel_layer
+from channels.layers import channel_layers
 from channels.testing import WebsocketCommunicator
 
 from pursight.testing import service_url
@@ -18,34 +18,6 @@ from pursight.testing import service_url
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 SOCKETS = 300
-
-
-@pytest.fixture
-def redis_layer(settings: Any) -> Any:
-    url = service_url("REDIS_URL")
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "pursight.layers.ResilientRedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": "pursight-test-scale"},
-        }
-    }
-    channel_layers.backends.clear()
-    yield get_channel_layer()
-    channel_layers.backends.clear()
-
-
-@pytest.fixture
-def watched_run(make_user, make_collection, grant, make_source, shop_db) -> Any:
-    from governance.scans import services
-
-    collection = make_collection("A")
-    user = make_user("watcher")
-    grant(user, "view_catalog", collection)
-    source = make_source(shop_db, collection=collection)
-    run = services.start_scan(
-        actor=None, scan=services.default_scan(actor=None, source=source), enqueue=False
-    )
-    return user, run
 
 
 def test_hundreds_of_sockets_join_receive_and_leave_at_once(

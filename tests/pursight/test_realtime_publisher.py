@@ -15,7 +15,6 @@ from channels.layers import BaseChannelLayer, channel_layers, get_channel_layer
 from channels.testing import WebsocketCommunicator
 
 from pursight import realtime
-from pursight.testing import service_url
 
 
 class RecordingLayer(BaseChannelLayer):
@@ -117,27 +116,13 @@ def test_the_in_memory_layer_is_driven_on_the_callers_loop(publisher, settings) 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_threads_event_reaches_a_socket_through_redis(
-    publisher, settings, make_user, make_collection, grant, make_source, shop_db
+    publisher, redis_layer, watched_run
 ) -> None:
     """End to end on the real Redis layer: events sent from a plain thread (no event loop of
     its own, like a Celery worker) reach a subscribed socket, in order, over one connection."""
-    from governance.scans import services
     from pursight.asgi import application
 
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "pursight.layers.ResilientRedisChannelLayer",
-            "CONFIG": {"hosts": [service_url("REDIS_URL")], "prefix": "pursight-test-pub"},
-        }
-    }
-    channel_layers.backends.clear()
-    collection = make_collection("A")
-    user = make_user("watcher")
-    grant(user, "view_catalog", collection)
-    source = make_source(shop_db, collection=collection)
-    run = services.start_scan(
-        actor=None, scan=services.default_scan(actor=None, source=source), enqueue=False
-    )
+    user, run = watched_run
 
     def worker() -> None:
         for n in range(3):
@@ -157,10 +142,6 @@ def test_a_worker_threads_event_reaches_a_socket_through_redis(
         await comm.disconnect()
         return events
 
-    try:
-        events = async_to_sync(scenario)()
-        assert [(e["event"], e["data"]["n"]) for e in events] == [("progress", n) for n in range(3)]
-        layer = get_channel_layer()
-        assert publisher._loop in layer._layers  # one publishing layer, kept on the process loop
-    finally:
-        channel_layers.backends.clear()
+    events = async_to_sync(scenario)()
+    assert [(e["event"], e["data"]["n"]) for e in events] == [("progress", n) for n in range(3)]
+    assert publisher._loop in redis_layer._layers  # one publishing layer, on the process loop
