@@ -621,9 +621,11 @@ def _flush(document_id: int, actor: Any, *, force: bool) -> bool:
     """Save a document's pending plain text through the owning service, as ``actor``, without
     holding the document row while the service saves (editors' updates go on meanwhile):
 
-    1. row locked: merge a value changed elsewhere, note the text as ``saving``, unlock;
-    2. the owning service saves it (audit, activity) in its own transaction;
+    1. object and row locked: merge a value changed elsewhere, note the text as ``saving``;
+    2. object locked: the owning service saves it (audit, activity) in its own transaction;
     3. row locked again: the saved value becomes ``text`` (the save is over).
+
+    Editors' updates lock only the row, which no step holds while the service saves.
 
     Nothing is saved unless text is pending, the window has passed (or ``force``) and
     ``actor`` may still edit it. Returns whether it saved."""
@@ -701,16 +703,30 @@ def _save_noted(
 def _lock_for_flush(
     document_id: int,
 ) -> tuple[SharedDocument, models.Model, CoeditableField] | None:
-    """The locked document row with a state, its object and its field's entry, if all exist."""
+    """The document row with a state, its object and its field's entry, if all exist, both
+    locked: the object first, as step 2 of a save locks it. A save in flight that has checked
+    its text is still the one noted has then committed (its value is recognised as saved)
+    before another text is noted; noting between its check and its commit would make its
+    value look like an edit made elsewhere, which wins over the document."""
+    head = (
+        SharedDocument.objects.filter(pk=document_id)
+        .values_list("target_type_id", "target_id", "field")
+        .first()
+    )
+    if head is None:
+        return None
+    type_id, target_id, field = head
+    model = ContentType.objects.get_for_id(type_id).model_class()
+    key = f"{model._meta.label_lower}.{field}" if model is not None else ""
+    if model is None or key not in fields:
+        return None
+    obj = model._default_manager.select_for_update(of=("self",)).filter(pk=target_id).first()
+    if obj is None:
+        return None
     row = SharedDocument.objects.select_for_update().filter(pk=document_id).first()
     if row is None or not _state(row):
         return None
-    model = row.target_type.model_class()
-    key = f"{model._meta.label_lower}.{row.field}" if model is not None else ""
-    if model is None or key not in fields:
-        return None
-    obj = model._default_manager.filter(pk=row.target_id).first()
-    return None if obj is None else (row, obj, fields[key])
+    return row, obj, fields[key]
 
 
 def _normalise(row: SharedDocument, sent: str, saved: str) -> None:

@@ -398,3 +398,80 @@ def test_concurrent_writers_lose_no_update(w) -> None:
     assert len(text) == len("Hello team.") + sum(
         len(f"<{n}.{i}>") for n in range(4) for i in range(20)
     )
+
+
+@pytest.mark.parametrize("layer", ["memory"], indirect=True)
+def test_a_text_noted_while_a_save_commits_waits_for_that_save(w, monkeypatch) -> None:
+    """A save holds the object from its check (is its text still the one noted?) to its
+    commit. Noting a newer text in between made the older save's value, once committed, look
+    like an edit made elsewhere, and the next update replaced the document's text with it,
+    losing what was typed since. Noting now waits for the object; editors' updates, which lock
+    only the document row, go on meanwhile."""
+    import threading
+
+    from django.db import connection, connections
+
+    from pursight.testing import require
+    from racine.workspaces import services as workspace_services
+
+    if connection.vendor != "postgresql":
+        require("PostgreSQL in DATABASE_URL (SQLite has no row locks to contend on)")
+    client = Client()
+    client.receive(
+        documents.join_document(actor=w.editor, page="workspace", pk=w.ws.pk, field="notes").update
+    )
+
+    def type_(text: str) -> None:
+        update = client.insert(0, text)
+        documents.apply_update(
+            actor=w.editor, page="workspace", pk=w.ws.pk, field="notes", update=update
+        )
+
+    type_("One. ")  # saved at once (the first save of the window)
+    type_("Two. ")  # deferred
+    pk = documents.document_of(w.ws, "notes").pk
+    older = documents._note_saving(pk, w.editor, force=True)
+    assert older and older[2] == "Two. One. Hello team."
+    checked, release = threading.Event(), threading.Event()
+    original = workspace_services.update_notes
+
+    def held_update_notes(**kwargs: Any) -> Any:
+        checked.set()  # the older save holds the object and has checked its text
+        assert release.wait(WAIT)
+        return original(**kwargs)
+
+    monkeypatch.setattr(workspace_services, "update_notes", held_update_notes)
+    outcome: dict[str, Any] = {}
+
+    def in_thread(name: str, fn: Any) -> threading.Thread:
+        def run() -> None:
+            try:
+                outcome[name] = fn()
+            except BaseException as exc:  # reported below
+                outcome[name] = exc
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    saving = in_thread("older", lambda: documents._save_noted(pk, *older[:2], w.editor, older[2]))
+    assert checked.wait(WAIT)
+    type_("Three. ")  # the document row is free while the service saves
+    noting = in_thread("newer", lambda: documents._note_saving(pk, w.editor, force=True))
+    noting.join(0.5)
+    waited = noting.is_alive()  # for the object
+    monkeypatch.setattr(workspace_services, "update_notes", original)
+    release.set()
+    saving.join(WAIT)
+    noting.join(WAIT)
+    assert outcome["older"] is True
+    type_("Four. ")  # reads the object the older save wrote: taken as saved, not as an edit
+    assert stored_text(w.ws) == "Four. Three. Two. One. Hello team."
+    newer = outcome["newer"]
+    assert waited and newer and newer[2] == "Three. Two. One. Hello team."
+    assert documents._save_noted(pk, *newer[:2], w.editor, newer[2])
+    assert documents.leave_document(actor=w.editor, page="workspace", pk=w.ws.pk, field="notes")
+    w.ws.refresh_from_db()
+    assert w.ws.notes == "Four. Three. Two. One. Hello team." == stored_text(w.ws)
